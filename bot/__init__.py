@@ -1,0 +1,1 @@
+"""Glue: command line, spaCy pipeline, NLU generation, web page, servers and benchmarks."""

@@ -1,0 +1,92 @@
+"""The command line: build and inspect the knowledge base, and (later steps) ask the assistant."""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import List, Optional
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _kb_build(args) -> int:
+    from knowledge import builder, loader
+
+    try:
+        report = builder.build(force=args.force, local=args.local)
+    except loader.DataFileError as exc:
+        print(f"De kennisbank is NIET gebouwd: {len(exc.errors)} fout(en) in de gegevens. De oude kennisbank blijft staan.", file=sys.stderr)
+        for err in exc.errors:
+            print(f"  - {err}", file=sys.stderr)
+        return 2
+    for line in report.lines():
+        print(line)
+    return 0
+
+
+def _kb_check(args) -> int:
+    from knowledge import builder, loader
+
+    try:
+        data = loader.load(builder.CORE_DIR, args.local or builder.local_dir())
+    except loader.DataFileError as exc:
+        for err in exc.errors:
+            print(f"  - {err}", file=sys.stderr)
+        return 2
+    print("gegevens in orde:", ", ".join(f"{k}={v}" for k, v in sorted(data.counts().items())))
+    return 0
+
+
+def _kb_find(args) -> int:
+    from knowledge.query import default
+
+    kb = default()
+    text = " ".join(args.text)
+    if args.what == "name":
+        for m in kb.find(text):
+            print(f"{m.score:5.1f}  {m.kind:13} {m.id:28} ({m.matched})")
+    elif args.what == "figure":
+        for hit in kb.search_statistics(text, limit=5):
+            print(f"{hit.score:6.2f}  {hit.record.id:32} {hit.record.phrasing}")
+    elif args.what == "passage":
+        for hit in kb.search_passages(text):
+            print(f"{hit.score:6.2f}  {hit.record.id:28} {hit.record.title}")
+    elif args.what == "ido":
+        near = kb.nearest_ido(text, limit=5)
+        if not near.known_place:
+            print(f"onbekende plaats: {text}")
+        else:
+            print(f"{near.place.canonical} ({near.place.province or '?'})")
+            for desk, km in near.desks:
+                print(f"{km:6.1f} km  {desk.status:12} {desk.place:28} {desk.display_name}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Bieb-assistent: kennisbank en assistent")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    kb = sub.add_parser("kb", help="de kennisbank bouwen en bekijken").add_subparsers(dest="kb_command", required=True)
+    b = kb.add_parser("build", help="gegevensbestanden controleren en de kennisbank bouwen")
+    b.add_argument("--force", action="store_true", help="ook bouwen als de gegevens niet veranderd zijn")
+    b.add_argument("--local", type=_path, default=None, help="map met eigen gegevens (standaard knowledge/local of KB_LOCAL_DIR)")
+    b.set_defaults(func=_kb_build)
+    c = kb.add_parser("check", help="alleen de gegevensbestanden controleren")
+    c.add_argument("--local", type=_path, default=None)
+    c.set_defaults(func=_kb_check)
+    f = kb.add_parser("find", help="zoeken in de kennisbank (voor ontwikkelaars)")
+    f.add_argument("what", choices=["name", "figure", "passage", "ido"])
+    f.add_argument("text", nargs="+")
+    f.set_defaults(func=_kb_find)
+    return parser
+
+
+def _path(value: str):
+    from pathlib import Path
+
+    return Path(value)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

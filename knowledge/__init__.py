@@ -1,0 +1,1 @@
+"""The knowledge base: every fact the assistant may state, with its source."""

@@ -1,0 +1,86 @@
+"""Dutch text handling for matching and retrieval: normalising, tokens, lemmas and stems.
+
+Lemmas come from spaCy's Dutch lookup table (spacy-lookups-data), stems from the Snowball Dutch
+stemmer; both are loaded once per process. No spaCy pipeline is loaded here: the KB stays light.
+"""
+from __future__ import annotations
+
+import gzip
+import json
+import re
+import unicodedata
+from functools import lru_cache
+from importlib import resources
+from typing import Dict, List
+
+import snowballstemmer
+
+#: Queries are cut to this length before any work: nobody asks a 10 000-character question.
+MAX_QUERY_CHARS = 500
+
+_NON_WORD = re.compile(r"[^0-9a-z]+")
+_AMPERSAND = re.compile(r"\s*&\s*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+# Small function words that carry no meaning for retrieval. spaCy's list is too eager here
+# ("veel", "meer", "keer" and "jaar" matter in questions about figures), so the list is ours.
+STOPWORDS = frozenset(
+    """
+    de het een en of van voor in op aan met bij naar om te tot uit over door als dan dat die dit deze
+    er is zijn was waren wordt worden werd werden ben bent heb hebt heeft hebben had kan kun kunt kunnen
+    wil wilt willen mag moet moeten zal zou ik je jij u we wij ze zij hij mijn jouw uw ons onze hun
+    wat wie waar wanneer hoe welke welk waarom hoeveel nog ook al wel niet geen maar dus even eens
+    mij me jou jullie hen hem haar zich iets ergens the a of to is what how many where
+    """.split()
+)
+
+
+def clean(text: str) -> str:
+    """Make untrusted input safe to process: no control characters, bounded length, trimmed."""
+    if not isinstance(text, str):
+        return ""
+    text = _CONTROL.sub(" ", text)[:MAX_QUERY_CHARS]
+    return " ".join(text.split())
+
+
+def normalise(text: str) -> str:
+    """Lower case, no accents, '&' as 'en', punctuation as space: 'Taalcafé's' -> 'taalcafe s'."""
+    text = clean(text).lower()
+    text = _AMPERSAND.sub(" en ", text)
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    text = text.replace("'", "").replace("’", "").replace("-", "")
+    return _NON_WORD.sub(" ", text).strip()
+
+
+def compact(text: str) -> str:
+    """Normalised without spaces, so 'jeugd pakket' and 'jeugdpakket' meet."""
+    return normalise(text).replace(" ", "")
+
+
+@lru_cache(maxsize=1)
+def _lemmas() -> Dict[str, str]:
+    path = resources.files("spacy_lookups_data") / "data" / "nl_lemma_lookup.json.gz"
+    with path.open("rb") as handle, gzip.open(handle) as data:
+        return json.load(data)
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    return snowballstemmer.stemmer("dutch")
+
+
+def words(text: str) -> List[str]:
+    return normalise(text).split()
+
+
+@lru_cache(maxsize=50_000)
+def term(word: str) -> str:
+    """A word's retrieval form: its lemma where the lookup table knows it, then the Snowball stem."""
+    lemma = _lemmas().get(word, word)
+    return _stemmer().stemWord(normalise(lemma) or word)
+
+
+def terms(text: str) -> List[str]:
+    """Content terms of a text: normalised, stopwords out, lemmatised and stemmed."""
+    return [term(w) for w in words(text) if w not in STOPWORDS]
