@@ -13,7 +13,7 @@ export PYTHONDONTWRITEBYTECODE := 1
 PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 
-.PHONY: help install kb kb-check test bench bench-kb clean
+.PHONY: help install kb kb-check nlp train run validate test test-unit test-nlu test-conversations bench bench-kb bench-bot clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -34,13 +34,37 @@ kb: $(STAMP) ## check the data files and build the knowledge base (skipped when 
 kb-check: $(STAMP) ## only check the data files (also the local folder)
 	$(PY) -m bot kb check
 
-test: $(STAMP) kb ## run the whole test suite
+nlp: kb ## build the Dutch spaCy pipeline and the NLU data generated from the KB
+	$(PY) -m bot nlp
+
+train: nlp ## train the Rasa model (only when config, domain or data changed)
+	$(PY) -m bot.train
+
+run: train ## start the action server and the Rasa server; Ctrl-C stops both
+	$(PY) -m bot.serve
+
+validate: nlp ## check the Rasa training data and domain
+	$(PY) -m bot.quiet $(VENV)/bin/rasa data validate --fail-on-warnings
+
+test-unit: train ## pytest: KB, actions, answers, end to end through HTTP
 	$(PY) -m pytest -q tests
+
+test-nlu: train ## held-out NLU evaluation (report in results/nlu)
+	$(PY) -m bot.quiet $(VENV)/bin/rasa test nlu --model models/bieb.tar.gz --nlu tests/nlu/holdout.yml --out results/nlu
+	$(PY) -m bot.report_nlu results/nlu
+
+test-conversations: train ## conversation tests (multi-turn, fallback)
+	$(PY) -m bot.quiet $(VENV)/bin/rasa test core --model models/bieb.tar.gz --stories tests/conversations --out results/core --fail-on-prediction-errors
+
+test: validate train test-unit test-conversations test-nlu ## run the whole test suite (what CI runs)
 
 bench-kb: $(STAMP) kb ## benchmark the knowledge base queries
 	$(PY) -m bot.bench_kb
 
-bench: bench-kb ## all benchmarks
+bench-bot: train ## the bot through REST: latency vs floor, correctness, memory, default pipeline
+	$(PY) -m bot.bench_bot
+
+bench: bench-kb bench-bot ## all benchmarks (results in results/)
 
 clean: ## remove everything built (venv stays: `rm -rf .venv` for that)
 	rm -rf var models results .pytest_cache

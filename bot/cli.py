@@ -62,6 +62,60 @@ def _kb_find(args) -> int:
     return 0
 
 
+def _nlp(args) -> int:
+    import json
+
+    from bot import nlp
+    from knowledge.query import default
+
+    kb = default()
+    try:
+        kb.check()
+    except Exception as exc:  # KnowledgeBaseMissing and friends: say what to run, no traceback
+        print(exc, file=sys.stderr)
+        return 2
+    info_file = nlp.PIPELINE_DIR / "bieb-pipeline.json"
+    build_id = kb.build_info().get("build_id")
+    current = json.loads(info_file.read_text()) if info_file.exists() else {}
+    if args.force or current.get("kb_build") != build_id or not nlp.GENERATED_NLU.exists():
+        info = nlp.build_pipeline(kb, force_blank=args.blank)
+        counts = nlp.generate_nlu(kb)
+        print(f"spaCy-pijplijn: {info['base']}, {info['patterns']} KB-namen -> {nlp.PIPELINE_DIR}")
+        print("NLU uit de KB:", ", ".join(f"{k}={v}" for k, v in sorted(counts.items())), "->", nlp.GENERATED_NLU.name)
+    else:
+        print(f"spaCy-pijplijn en NLU-gegevens zijn al bij (basis: {current.get('base')})")
+    return 0
+
+
+def _ask(args) -> int:
+    import uuid
+
+    from bot.serve import Servers, Settings, ask, get
+
+    settings = Settings()
+    question = " ".join(args.question)
+    servers = None
+    if get(f"{settings.rasa_url}/") is None:
+        print("De bot draait nog niet; ik start hem voor deze vraag (ongeveer een minuut)...", file=sys.stderr)
+        servers = Servers(settings)
+        try:
+            servers.start()
+        except (RuntimeError, SystemExit) as exc:
+            servers.stop()
+            print(f"Starten mislukt: {exc}", file=sys.stderr)
+            return 1
+    try:
+        for message in ask(settings, args.sender or f"cli-{uuid.uuid4().hex[:8]}", question):
+            if message.get("text"):
+                print(message["text"])
+            for b in message.get("buttons") or []:
+                print(f"  [{b['title']}]")
+    finally:
+        if servers is not None:
+            servers.stop()
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Bieb-assistent: kennisbank en assistent")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -78,6 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
     f.add_argument("what", choices=["name", "figure", "passage", "ido"])
     f.add_argument("text", nargs="+")
     f.set_defaults(func=_kb_find)
+    n = sub.add_parser("nlp", help="spaCy-pijplijn en NLU-gegevens uit de kennisbank maken")
+    n.add_argument("--force", action="store_true")
+    n.add_argument("--blank", action="store_true", help="ook als nl_core_news_sm er is: de lege Nederlandse basis")
+    n.set_defaults(func=_nlp)
+    a = sub.add_parser("ask", help="een vraag stellen aan de bot (start hem zo nodig)")
+    a.add_argument("question", nargs="+")
+    a.add_argument("--sender", default=None, help="gesprek-id, om vervolgvragen te stellen")
+    a.set_defaults(func=_ask)
     return parser
 
 

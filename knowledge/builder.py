@@ -94,6 +94,9 @@ def _rows(data: loader.Dataset, place_rows: List[gazetteer.PlaceRow]):
     for rec, _, local in data.records.get("programmes", []):
         fields = rec.dict(exclude={"source"})
         fields["links"] = [str(link) for link in rec.links]
+        fields["cost_source"] = rec.cost_source.dict() if rec.cost_source else None
+        if fields["cost_source"] and fields["cost_source"]["url"]:
+            fields["cost_source"]["url"] = str(fields["cost_source"]["url"])
         objects.append(models.Programme(**fields, **_source_columns(rec.source, local)))
         add_names("programmes", rec)
     for rec, _, local in data.records.get("schemes", []):

@@ -18,18 +18,6 @@ class SourceMixin:
     source_note = Column(String(300))
     is_local = Column(Boolean, nullable=False, default=False)
 
-    @property
-    def source_label(self) -> str:
-        """Where this comes from, in words a user can read."""
-        if self.is_local:
-            return "gegevens van uw bibliotheek"
-        if self.source_section:
-            return f"Handboek bibliotheken na corona (maart 2021), deel '{self.source_section}'"
-        label = self.source_url or ""
-        if self.source_date:
-            label += f" ({self.source_date})"
-        return label.strip()
-
 
 class Meta(Base):
     __tablename__ = "meta"
@@ -45,6 +33,7 @@ class Programme(SourceMixin, Base):
     summary = Column(Text, nullable=False)
     audience = Column(Text)
     cost = Column(String(300))
+    cost_source = Column(JSON)
     how_to_join = Column(Text)
     details = Column(JSON, nullable=False, default=list)
     part_of = Column(String(80))

@@ -23,7 +23,7 @@ from knowledge import models
 from knowledge.db import Database, KnowledgeBaseMissing
 from knowledge.gazetteer import GEONAMES_SOURCE, distance_km
 from knowledge.retrieval import Bm25Index, Scored
-from knowledge.text import STOPWORDS, clean, compact, normalise
+from knowledge.text import STOPWORDS, clean, compact, normalise, terms
 
 #: Below this a name lookup says "not found" rather than guess (rapidfuzz score, 0-100).
 NAME_THRESHOLD = 80
@@ -33,6 +33,12 @@ PLACE_THRESHOLD = 88
 REFRESH_SECONDS = float(os.environ.get("KB_REFRESH_SECONDS", "5"))
 #: Words around a place name that are not part of it.
 PLACE_NOISE = {"gemeente", "gem", "plaats", "stad", "dorp", "regio", "omgeving", "buurt", "centrum", "rond", "rondom"}
+
+#: Words in nearly every figure question: they rank, but a match on them alone is no match.
+GENERIC_FIGURE_TERMS = frozenset(terms(" ".join([
+    "bibliotheek", "bibliotheken", "bieb", "nederland", "aantal", "cijfer", "cijfers", "totaal", "jaar", "procent",
+    "vaak", "veel", "groot", "keer", "eigenlijk", "ongeveer", "precies", "nu",
+])))
 
 __all__ = ["KnowledgeBase", "Match", "Nearby", "Scored", "KnowledgeBaseMissing"]
 
@@ -90,6 +96,9 @@ class _Snapshot:
             self.places_by_norm.setdefault(p.norm, []).append(p)
         self.place_main_norms = sorted({p.norm for p in places if not p.is_alias})
 
+        programmes = list(self.records["programmes"].values())
+        self.programme_index = Bm25Index(programmes, [
+            f"{p.name} {' '.join(p.aliases)} {p.summary} {p.audience or ''} {' '.join(p.details)}" for p in programmes])
         self.statistic_index = Bm25Index(self.statistics, [self._statistic_text(s) for s in self.statistics])
         self.passage_index = Bm25Index(self.passages, [f"{p.title} {p.title} {p.text} {' '.join(p.keywords)}" for p in self.passages])
 
@@ -276,7 +285,11 @@ class KnowledgeBase:
                 extra += 1.5
             if extra:
                 boost[i] = extra
-        return snap.statistic_index.search(question, limit=limit, boost=boost)
+        return snap.statistic_index.search(question, limit=limit, boost=boost, ignore=GENERIC_FIGURE_TERMS)
+
+    def search_programmes(self, question: str, limit: int = 6) -> List[Scored[models.Programme]]:
+        """Programmes that fit a free question ('wat is er voor kinderen'), best first."""
+        return self._snap().programme_index.search(clean(question), limit=limit)
 
     def search_passages(self, question: str, limit: int = 3) -> List[Scored[models.Passage]]:
         return self._snap().passage_index.search(clean(question), limit=limit)
@@ -295,6 +308,8 @@ class KnowledgeBase:
             return hit
         # Inside a sentence: only capitalised words count as a name ('ik woon in Ommen', not 'het best').
         original = re.findall(r"[\w'’-]+", raw)
+        if len(original) > 2:
+            original = original[1:]  # a capital at the start of a sentence says nothing
         capitalised = {normalise(w) for w in original if w[:1].isupper() or w[:2] in ("'s", "’s")}
         tokens = normalise(raw).split()
         for size in (3, 2, 1):
@@ -319,6 +334,11 @@ class KnowledgeBase:
             return None
         # Extra places are chosen on purpose, so they win; then main names; then the largest place.
         return sorted(candidates, key=lambda p: (p.source == GEONAMES_SOURCE, p.is_alias, -(p.population or 0)))[0]
+
+    def place_names(self) -> List[str]:
+        """Every place the gazetteer knows by its main name (for NLU features)."""
+        snap = self._snap()
+        return sorted({p.canonical for places in snap.places_by_norm.values() for p in places})
 
     def ido_desks(self, place: Optional[str] = None, include_discontinued: bool = False) -> List[models.IdoLocation]:
         """Desks, optionally only those in a place or municipality (by name); discontinued ones only on request."""

@@ -25,6 +25,8 @@ MIN_FUZZY_TERM_LENGTH = 5
 class Scored(Generic[T]):
     record: T
     score: float
+    #: Share of the question's (known and unknown) terms that this record contains: low means a weak match.
+    coverage: float = 1.0
 
 
 class Bm25Index(Generic[T]):
@@ -57,8 +59,11 @@ class Bm25Index(Generic[T]):
         return out
 
     def scores(self, text: str) -> Dict[int, float]:
+        return self._scores(set(self.query_terms(text)))
+
+    def _scores(self, query: set) -> Dict[int, float]:
         result: Dict[int, float] = {}
-        for t in set(self.query_terms(text)):
+        for t in query:
             idf = self.idf[t]
             for i in self._postings.get(t, []):
                 tf = self.docs[i][t]
@@ -66,10 +71,24 @@ class Bm25Index(Generic[T]):
                 result[i] = result.get(i, 0.0) + idf * tf * (self.k1 + 1) / (tf + norm)
         return result
 
-    def search(self, text: str, limit: int = 5, boost: Optional[Dict[int, float]] = None) -> List[Scored[T]]:
-        scores = self.scores(text)
+    def search(self, text: str, limit: int = 5, boost: Optional[Dict[int, float]] = None,
+               ignore: frozenset = frozenset()) -> List[Scored[T]]:
+        """Best records first. Terms in `ignore` still score but do not count for coverage."""
+        asked = [t for t in terms(text) if t not in ignore]
+        query = set(self.query_terms(text))
+        scores = self._scores(query)
         for i, extra in (boost or {}).items():
             if i in scores:
                 scores[i] += extra
         ranked = sorted(scores.items(), key=lambda item: (-item[1], item[0]))[:limit]
-        return [Scored(self.records[i], round(score, 3)) for i, score in ranked]
+        out = []
+        for i, score in ranked:
+            found = sum(1 for t in asked if t in self.docs[i] or self._close_in(t, i))
+            out.append(Scored(self.records[i], round(score, 3), round(found / len(asked), 3) if asked else 0.0))
+        return out
+
+    def _close_in(self, term: str, i: int) -> bool:
+        if len(term) < MIN_FUZZY_TERM_LENGTH or term in self.idf:
+            return False
+        hit = process.extractOne(term, list(self.docs[i]), scorer=fuzz.ratio, score_cutoff=TERM_MATCH_CUTOFF)
+        return hit is not None

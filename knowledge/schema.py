@@ -66,6 +66,8 @@ class Programme(Named):
     summary: Text
     audience: Optional[Text] = None
     cost: Optional[ShortText] = None
+    #: Only when the cost statement comes from elsewhere than the record's own source.
+    cost_source: Optional[Source] = None
     how_to_join: Optional[Text] = None
     details: List[Text] = []
     part_of: Optional[Id] = None

@@ -1,0 +1,43 @@
+"""When the bot is unsure: say so, offer the closest KB matches or a handbook passage, and a route to a person.
+
+Also the route for practical questions about one's own library, which the KB cannot answer.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answers
+from actions.base import KBAction, say, user_text
+
+#: A passage is shown only when it clearly fits the question.
+PASSAGE_MIN_SCORE = 4.0
+PASSAGE_MIN_COVERAGE = 0.6
+MATCH_MIN_SCORE = 75.0
+
+
+class ActionDefaultFallback(KBAction):
+    def name(self) -> Text:
+        return "action_default_fallback"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = self.kb()
+        text = user_text(tracker)
+        matches = [m for m in kb.mentions(text, limit=3) if m.score >= MATCH_MIN_SCORE] if text else []
+        passages = kb.search_passages(text, limit=1) if text else []
+        passage = None
+        if passages and passages[0].score >= PASSAGE_MIN_SCORE and passages[0].coverage >= PASSAGE_MIN_COVERAGE:
+            passage = passages[0].record
+        say(dispatcher, answers.unsure(matches, passage))
+        return []
+
+
+class ActionLibraryService(KBAction):
+    def name(self) -> Text:
+        return "action_library_service"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, answers.library_route())
+        return []

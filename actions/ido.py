@@ -1,0 +1,141 @@
+"""IDO desks: the nearest desk to a place, opening information, membership, and routing government questions."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text, Tuple
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answers
+from actions.base import KBAction, entity_values, say, user_text
+from knowledge.text import normalise
+
+IDO = "ido"
+#: Government services people name, and how the answer names them back (wording, not facts).
+SERVICES = {
+    "digid": "DigiD", "toeslag": "toeslagen", "huurtoeslag": "huurtoeslag", "zorgtoeslag": "zorgtoeslag",
+    "kinderopvangtoeslag": "kinderopvangtoeslag", "uwv": "het UWV", "ww": "een WW-uitkering",
+    "belasting": "belastingen", "aangifte": "uw belastingaangifte", "belastingdienst": "de Belastingdienst",
+    "mijnoverheid": "MijnOverheid", "berichtenbox": "de Berichtenbox", "duo": "DUO", "studiefinanciering": "studiefinanciering",
+    "cjib": "een boete van het CJIB", "boete": "een boete", "aow": "uw AOW", "svb": "de SVB", "pensioen": "uw pensioen",
+    "paspoort": "uw paspoort", "id kaart": "uw ID-kaart", "rijbewijs": "uw rijbewijs", "zorgverzekering": "uw zorgverzekering",
+}
+
+
+def website(kb) -> str:
+    ido = kb.programme(IDO)
+    link = next(iter(ido.links), "") if ido is not None else ""
+    host = answers.site(link)
+    return f"www.{host}" if host and not host.startswith("www.") else host
+
+
+def place_from(tracker: Tracker, kb, use_slot: bool = True) -> Tuple[Optional[object], Optional[str]]:
+    """(place, what the user typed). Place is None when a name was given that the gazetteer does not know."""
+    named = entity_values(tracker, "place")
+    for value in named:
+        place = kb.find_place(value)
+        if place is not None:
+            return place, value
+    text = user_text(tracker)
+    place = kb.find_place(text)
+    if place is not None:
+        return place, text
+    if named:
+        return None, named[0]
+    if looks_like_a_place(text):
+        return None, text
+    previous = tracker.get_slot("place")
+    if use_slot and isinstance(previous, str) and previous:
+        return kb.find_place(previous), None
+    return None, None
+
+
+#: Words that make a short message a request, not a place name ('ido', 'hulp nodig').
+REQUEST_WORDS = {"ido", "idos", "informatiepunt", "hulp", "loket", "help", "waar", "where", "zoek", "overheid", "open",
+                 "ja", "nee", "graag", "hoi", "hallo"}
+
+
+def looks_like_a_place(text: str) -> bool:
+    """A message of one or two words that asks nothing, such as 'Atlantis' after 'In welke plaats woont u?'."""
+    words = normalise(text).split()
+    return 0 < len(words) <= 2 and not REQUEST_WORDS.intersection(words)
+
+
+def service_named(text: str) -> str:
+    words = f" {normalise(text)} "
+    for key, label in SERVICES.items():
+        if f" {key} " in words or (len(key) > 4 and key in words.replace(" ", "")):
+            return label
+    return ""
+
+
+def nearby_answer(kb, place) -> answers.Answer:
+    near = kb.nearest_ido(place.canonical, limit=3)
+    if not near.desks:
+        return answers.place_unknown(place.canonical, website(kb))
+    return answers.ido_nearby(near.place, near.desks, website(kb))
+
+
+class ActionFindIdo(KBAction):
+    def name(self) -> Text:
+        return "action_find_ido"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = self.kb()
+        place, typed = place_from(tracker, kb, use_slot=tracker.get_intent_of_latest_message() != "find_ido")
+        if place is None and typed:
+            say(dispatcher, answers.place_unknown(typed, website(kb)))
+            return []
+        if place is None:
+            say(dispatcher, answers.ask_place())
+            return []
+        say(dispatcher, nearby_answer(kb, place))
+        return [SlotSet("place", place.canonical), SlotSet("subject", f"programmes:{IDO}")]
+
+
+class ActionIdoOpeningHours(KBAction):
+    def name(self) -> Text:
+        return "action_ido_opening_hours"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = self.kb()
+        place, typed = place_from(tracker, kb)
+        if place is None and typed:
+            say(dispatcher, answers.place_unknown(typed, website(kb)))
+            return []
+        if place is None:
+            say(dispatcher, answers.ask_place())
+            return []
+        near = kb.nearest_ido(place.canonical, limit=1)
+        if not near.desks:
+            say(dispatcher, answers.place_unknown(place.canonical, website(kb)))
+            return []
+        desk, km = near.desks[0]
+        say(dispatcher, answers.ido_hours(desk, km, place))
+        return [SlotSet("place", place.canonical)]
+
+
+class ActionIdoMembership(KBAction):
+    def name(self) -> Text:
+        return "action_ido_membership"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, answers.ido_membership(self.kb().programme(IDO)))
+        return []
+
+
+class ActionGovernmentHelp(KBAction):
+    def name(self) -> Text:
+        return "action_government_help"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = self.kb()
+        ido = kb.programme(IDO)
+        if ido is None:
+            say(dispatcher, answers.not_in_kb("Waar u hulp krijgt"))
+            return []
+        place, _ = place_from(tracker, kb, use_slot=False)
+        nearest = nearby_answer(kb, place) if place is not None else None
+        say(dispatcher, answers.government_route(ido, service_named(user_text(tracker)), nearest))
+        return [SlotSet("place", place.canonical)] if place is not None else []

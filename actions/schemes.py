@@ -1,0 +1,84 @@
+"""Actions about the national funding schemes: amounts (per part or channel), dates, the list."""
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answers
+from actions.base import KBAction, remember, say, user_text
+from actions.programmes import subject_or_reply
+from knowledge.text import terms
+
+SCHEMES = ("schemes",)
+
+
+#: Words of any amount question: they never pick a part.
+AMOUNT_WORDS = frozenset(terms("via naar gaat gaan geld euro miljoen miljard bedrag budget deel potje krijgt"))
+
+
+def asked_part(scheme, question: str):
+    """The part of a scheme a question is about ('via het gemeentefonds'), by shared words; None if no part is named."""
+    own = set(terms(scheme.name)) | {t for alias in scheme.aliases for t in terms(alias)} | AMOUNT_WORDS
+    asked = set(terms(question)) - own
+    best, best_overlap = None, 0
+    for part in scheme.parts:
+        words = set(terms(" ".join(filter(None, [part.name, part.channel, part.purpose]))))
+        overlap = len(asked & words)
+        if overlap > best_overlap:
+            best, best_overlap = part, overlap
+    return best
+
+
+def asked_channel(question: str) -> Optional[str]:
+    """A money channel named in the question that no part may have ('via de provincie')."""
+    words = question.lower().split()
+    for marker in ("via", "naar"):
+        if marker in words:
+            rest = words[words.index(marker) + 1:]
+            rest = [w for w in rest if w not in ("de", "het", "een")]
+            if rest:
+                return rest[0].strip("?.!,")
+    return None
+
+
+class ActionAnswerSchemeAmount(KBAction):
+    def name(self) -> Text:
+        return "action_answer_scheme_amount"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        subject, reply = subject_or_reply(self, tracker, SCHEMES)
+        if subject is None:
+            say(dispatcher, reply)
+            return []
+        question = user_text(tracker)
+        part = asked_part(subject.record, question)
+        channel = asked_channel(question)
+        if part is None and channel and subject.record.parts and channel not in subject.record.name.lower():
+            say(dispatcher, answers.part_unknown(subject.record, channel))
+        else:
+            say(dispatcher, answers.scheme_amount(subject.record, part))
+        return remember(subject)
+
+
+class ActionAnswerSchemeDates(KBAction):
+    def name(self) -> Text:
+        return "action_answer_scheme_dates"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        subject, reply = subject_or_reply(self, tracker, SCHEMES)
+        if subject is None:
+            say(dispatcher, reply)
+            return []
+        say(dispatcher, answers.scheme_dates(subject.record))
+        return remember(subject)
+
+
+class ActionListSchemes(KBAction):
+    def name(self) -> Text:
+        return "action_list_schemes"
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        say(dispatcher, answers.scheme_list(self.kb().all("schemes")))
+        return []

@@ -1,0 +1,180 @@
+"""Starting and stopping the bot's servers: the action server and the Rasa server (REST + socket.io).
+
+Used by `make run`, the end-to-end test, the benchmarks and `python -m bot ask`. Ports and addresses
+come from the environment; the Rasa HTTP API is not enabled here (see docs for production).
+"""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, List, Optional
+
+from knowledge.db import ROOT
+
+DEFAULT_MODEL = ROOT / "models" / "bieb.tar.gz"
+
+
+@dataclass
+class Settings:
+    host: str = field(default_factory=lambda: os.environ.get("BOT_HOST", "127.0.0.1"))
+    rasa_port: int = field(default_factory=lambda: int(os.environ.get("RASA_PORT", "5005")))
+    action_host: str = field(default_factory=lambda: os.environ.get("ACTION_HOST", "127.0.0.1"))
+    action_port: int = field(default_factory=lambda: int(os.environ.get("ACTION_PORT", "5055")))
+    web_port: int = field(default_factory=lambda: int(os.environ.get("WEB_PORT", "8080")))
+    cors: str = field(default_factory=lambda: os.environ.get("CORS_ORIGINS", ""))
+    model: Path = field(default_factory=lambda: Path(os.environ.get("RASA_MODEL", str(DEFAULT_MODEL))))
+
+    @property
+    def rasa_url(self) -> str:
+        return f"http://{self.host}:{self.rasa_port}"
+
+    @property
+    def action_url(self) -> str:
+        return f"http://{self.action_host}:{self.action_port}/webhook"
+
+    @property
+    def cors_origins(self) -> List[str]:
+        return self.cors.split() if self.cors else [f"http://127.0.0.1:{self.web_port}", f"http://localhost:{self.web_port}"]
+
+
+def _bin(name: str) -> str:
+    return str(Path(sys.executable).with_name(name))
+
+
+def _env(settings: Settings) -> Dict[str, str]:
+    env = dict(os.environ)
+    env.update(TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore", ACTION_SERVER_URL=settings.action_url,
+               PYTHONPATH=str(ROOT) + os.pathsep + env.get("PYTHONPATH", ""))
+    return env
+
+
+def get(url: str, timeout: float = 2.0) -> Optional[bytes]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.read()
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def ask(settings: Settings, sender: str, text: str, timeout: float = 30.0) -> List[dict]:
+    """One turn through the REST channel: the bot's messages for this sender."""
+    body = json.dumps({"sender": sender, "message": text}).encode()
+    request = urllib.request.Request(f"{settings.rasa_url}/webhooks/rest/webhook", data=body,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=timeout) as response:
+        return json.loads(response.read() or b"[]")
+
+
+class Servers:
+    """The action server and the Rasa server as child processes; stopped together."""
+
+    def __init__(self, settings: Optional[Settings] = None, log_dir: Optional[Path] = None, model: Optional[Path] = None):
+        self.settings = settings or Settings()
+        self.model = model or self.settings.model
+        self.log_dir = log_dir or ROOT / "var" / "log"
+        self.processes: Dict[str, subprocess.Popen] = {}
+
+    def _spawn(self, name: str, args: List[str]) -> subprocess.Popen:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_dir / f"{name}.log", "ab")
+        proc = subprocess.Popen(args, cwd=ROOT, env=_env(self.settings), stdout=log, stderr=subprocess.STDOUT,
+                                start_new_session=True)
+        self.processes[name] = proc
+        return proc
+
+    def start_actions(self) -> None:
+        s = self.settings
+        # rasa-sdk 3.6 always binds all interfaces; production keeps it on an internal network (docs/deployment.md).
+        self._spawn("actions", [_bin("rasa"), "run", "actions", "--actions", "actions", "--port", str(s.action_port)])
+
+    def start_rasa(self) -> None:
+        s = self.settings
+        if not self.model.exists():
+            raise SystemExit(f"Geen model gevonden ({self.model}). Train eerst: make train")
+        args = [_bin("rasa"), "run", "--model", str(self.model), "--port", str(s.rasa_port), "--interface", s.host,
+                "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *s.cors_origins]
+        self._spawn("rasa", args)
+
+    def start(self, timeout: float = 240.0) -> "Servers":
+        self.start_actions()
+        self.start_rasa()
+        self.wait(timeout)
+        return self
+
+    def wait(self, timeout: float = 240.0) -> None:
+        deadline = time.monotonic() + timeout
+        s = self.settings
+        checks = {"actions": f"http://{s.action_host}:{s.action_port}/health", "rasa": f"{s.rasa_url}/"}
+        pending = {k: v for k, v in checks.items() if k in self.processes}
+        while pending and time.monotonic() < deadline:
+            for name in list(pending):
+                proc = self.processes[name]
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{name} stopte (exit {proc.returncode}); zie {self.log_dir / (name + '.log')}")
+                # Rasa loads its model before it listens, so an answer on / means it is ready.
+                if get(pending[name]) is not None:
+                    del pending[name]
+            time.sleep(0.5)
+        if pending:
+            raise RuntimeError(f"niet op tijd gestart: {', '.join(pending)}; zie {self.log_dir}")
+
+    def stop(self, name: Optional[str] = None) -> None:
+        for key in [name] if name else list(self.processes):
+            proc = self.processes.pop(key, None)
+            if proc is None or proc.poll() is not None:
+                continue
+            try:
+                os.killpg(proc.pid, signal.SIGTERM)
+                proc.wait(timeout=20)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                proc.wait(timeout=10)
+
+    def __enter__(self) -> "Servers":
+        return self.start()
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def main() -> int:
+    """`make run`: start both servers, print where to talk to the bot, stop both on Ctrl-C."""
+    servers = Servers()
+    s = servers.settings
+    print(f"Bieb-assistent start (actieserver :{s.action_port}, Rasa :{s.rasa_port}). Dit duurt ongeveer een minuut...")
+    try:
+        servers.start()
+    except (RuntimeError, SystemExit) as exc:
+        servers.stop()
+        print(f"Starten mislukt: {exc}", file=sys.stderr)
+        return 1
+    print(f"\nKlaar. Praat met de bot:\n"
+          f"  terminal:  .venv/bin/python -m bot ask \"wat is boekstart\"\n"
+          f"  HTTP:      curl -s {s.rasa_url}/webhooks/rest/webhook -d '{{\"sender\":\"ik\",\"message\":\"hoi\"}}'\n"
+          f"  socket.io: {s.rasa_url}/socket.io\n"
+          f"Stoppen: Ctrl-C\n")
+    try:
+        while all(p.poll() is None for p in servers.processes.values()):
+            time.sleep(1)
+        print("Een server is gestopt; zie var/log/.", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nStoppen...")
+        return 0
+    finally:
+        servers.stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
