@@ -352,6 +352,11 @@ def unsure(matches: Sequence, passage=None) -> Answer:
     return Answer(lines, buttons)
 
 
+def personal_data_warning() -> Answer:
+    return Answer(["Let op: typ hier geen persoonlijke gegevens, zoals uw BSN, telefoonnummer of adres.",
+                   "Die heb ik niet nodig. Ik bewaar ze niet."])
+
+
 def apology() -> Answer:
     return Answer(["Sorry, er ging iets mis bij het opzoeken.",
                    "Probeer het later nog eens, of vraag het aan een medewerker van uw bibliotheek."])

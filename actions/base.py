@@ -8,15 +8,17 @@ from __future__ import annotations
 import logging
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Dict, List, Optional, Sequence, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import ENTITY, Answer, apology
+from actions.answers import ENTITY, Answer, apology, personal_data_warning
+from bot.privacy import mask
 from knowledge.query import KnowledgeBase, default
-from knowledge.text import clean
+from knowledge.text import STOPWORDS, clean, normalise
 
 logger = logging.getLogger(__name__)
 
@@ -71,8 +73,15 @@ def resolve_subject(tracker: Tracker, kb: KnowledgeBase, kinds: Sequence[str]) -
 
 
 def unresolved_names(tracker: Tracker, kinds: Sequence[str]) -> List[str]:
-    """Names the NLU saw that the KB does not know: worth saying so rather than answering about 'it'."""
-    return [v for kind in kinds for v in entity_values(tracker, ENTITY[kind])]
+    """Names the NLU saw that the KB does not know: worth saying so rather than answering about 'it'.
+
+    Short or function-word-only spans ('op', 'in de') are NLU noise, not names, and are left out.
+    """
+    def looks_like_a_name(value: str) -> bool:
+        words = normalise(value).split()
+        return len("".join(words)) >= 4 and any(w not in STOPWORDS for w in words)
+
+    return [v for kind in kinds for v in entity_values(tracker, ENTITY[kind]) if looks_like_a_name(v)]
 
 
 def say(dispatcher: CollectingDispatcher, answer: Answer) -> None:
@@ -98,12 +107,32 @@ class KBAction(Action, metaclass=ABCMeta):
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         try:
+            if mask(user_text(tracker)) != user_text(tracker):
+                say(dispatcher, personal_data_warning())  # the answer still follows; storage masks the data
             return self.answer(dispatcher, tracker, domain) or []
         except Exception:  # the user gets an apology; the log gets the details
             logger.exception("action %s failed", self.name())
             dispatcher.messages.clear()
             say(dispatcher, apology())
             return []
+
+
+@lru_cache(maxsize=1)
+def _feedback_store():
+    from bot.feedback import FeedbackStore  # created once per process, on first use
+
+    return FeedbackStore()
+
+
+def note_unanswered(tracker: Tracker) -> None:
+    """Keep the question for the staff page ("what should we add?"); masked there. Never fails the answer."""
+    text = user_text(tracker)
+    if not text or text.startswith("/"):
+        return
+    try:
+        _feedback_store().record_fallback(text)
+    except Exception:  # the answer matters more than the statistic
+        logger.warning("could not record an unanswered question", exc_info=True)
 
 
 def remember(subject: Optional[Subject]) -> List[Dict[Text, Any]]:

@@ -10,7 +10,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers
-from actions.base import KBAction, say, user_text
+from actions.base import KBAction, note_unanswered, say, user_text
 
 #: A passage is shown only when it clearly fits the question.
 PASSAGE_MIN_SCORE = 4.0
@@ -31,6 +31,7 @@ class ActionDefaultFallback(KBAction):
         if passages and passages[0].score >= PASSAGE_MIN_SCORE and passages[0].coverage >= PASSAGE_MIN_COVERAGE:
             passage = passages[0].record
         say(dispatcher, answers.unsure(matches, passage))
+        note_unanswered(tracker)
         return []
 
 

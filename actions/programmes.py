@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers
-from actions.base import KBAction, Subject, remember, resolve_subject, say, unresolved_names, user_text
+from actions.base import KBAction, Subject, note_unanswered, remember, resolve_subject, say, unresolved_names, user_text
 
 ALL_KINDS = ("programmes", "schemes", "examples", "organisations", "topics")
 TAKE_PART_KINDS = ("programmes", "schemes", "examples")
@@ -49,6 +49,8 @@ class _Named(KBAction):
         subject, reply = subject_or_reply(self, tracker, self.kinds)
         if subject is None:
             say(dispatcher, reply)
+            if "ken ik niet" in reply.text:
+                note_unanswered(tracker)
             return []
         say(dispatcher, self.reply(subject))
         return remember(subject)

@@ -8,7 +8,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers
-from actions.base import KBAction, entity_values, resolve_subject, say, user_text
+from actions.base import KBAction, entity_values, note_unanswered, resolve_subject, say, user_text
 from knowledge.text import normalise
 
 #: A figure is given only when the match is strong and covers most of what was asked.
@@ -50,6 +50,7 @@ class ActionAnswerFigure(KBAction):
         best = hits[0] if hits else None
         if best is None or best.score < MIN_SCORE or best.coverage < MIN_COVERAGE:
             say(dispatcher, answers.figure_unknown([h.record for h in hits if h.score >= 1.0]))
+            note_unanswered(tracker)
             return []
         stat = best.record
         if stat.newer_than_document:

@@ -63,8 +63,6 @@ def _kb_find(args) -> int:
 
 
 def _nlp(args) -> int:
-    import json
-
     from bot import nlp
     from knowledge.query import default
 
@@ -74,16 +72,13 @@ def _nlp(args) -> int:
     except Exception as exc:  # KnowledgeBaseMissing and friends: say what to run, no traceback
         print(exc, file=sys.stderr)
         return 2
-    info_file = nlp.PIPELINE_DIR / "bieb-pipeline.json"
-    build_id = kb.build_info().get("build_id")
-    current = json.loads(info_file.read_text()) if info_file.exists() else {}
-    if args.force or current.get("kb_build") != build_id or not nlp.GENERATED_NLU.exists():
+    if args.force or not nlp.pipeline_is_current(kb, force_blank=args.blank):
         info = nlp.build_pipeline(kb, force_blank=args.blank)
-        counts = nlp.generate_nlu(kb)
         print(f"spaCy-pijplijn: {info['base']}, {info['patterns']} KB-namen -> {nlp.PIPELINE_DIR}")
-        print("NLU uit de KB:", ", ".join(f"{k}={v}" for k, v in sorted(counts.items())), "->", nlp.GENERATED_NLU.name)
     else:
-        print(f"spaCy-pijplijn en NLU-gegevens zijn al bij (basis: {current.get('base')})")
+        print("spaCy-pijplijn is al bij")
+    counts = nlp.generate_nlu(kb)
+    print("NLU uit de KB:", ", ".join(f"{k}={v}" for k, v in sorted(counts.items())), "->", nlp.GENERATED_NLU.name)
     return 0
 
 

@@ -7,13 +7,13 @@
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from typing import Dict, Iterable, List, Tuple
 
 from knowledge.db import ROOT
 from knowledge.query import KnowledgeBase
-from knowledge.text import normalise
 
 PIPELINE_DIR = ROOT / "var" / "spacy-nl"
 GENERATED_NLU = ROOT / "data" / "nlu" / "generated_kb.yml"
@@ -32,7 +32,8 @@ def kb_names(kb: KnowledgeBase) -> List[Tuple[str, str, str, List[str]]]:
     out = []
     for kind, entity in ENTITY_OF_KIND.items():
         for rec in kb.all(kind):
-            aliases = [a for a in rec.aliases if normalise(a) != normalise(rec.name)]
+            # Surface forms matter here ('walk en talk' next to 'Walk & Talk'): drop only exact repeats.
+            aliases = [a for a in rec.aliases if a.lower() != rec.name.lower()]
             out.append((entity, rec.id, rec.name, aliases))
     return out
 
@@ -52,6 +53,37 @@ def base_pipeline():
         return nlp, "blank nl + lookup-lemmatizer"
 
 
+def ruler_patterns(kb: KnowledgeBase) -> List[dict]:
+    patterns = []
+    for entity, ref_id, name, aliases in kb_names(kb):
+        for label in sorted({name, *aliases}):
+            patterns.append({"label": entity, "pattern": label, "id": ref_id})
+    return patterns
+
+
+def patterns_digest(patterns: List[dict]) -> str:
+    return hashlib.sha256(json.dumps(patterns, sort_keys=True, ensure_ascii=False).encode()).hexdigest()[:16]
+
+
+def pipeline_is_current(kb: KnowledgeBase, out: Path = PIPELINE_DIR, force_blank: bool = False) -> bool:
+    """True when the saved pipeline has the same base and the same KB names: then nothing is rebuilt (or retrained)."""
+    info_file = out / "bieb-pipeline.json"
+    if not info_file.exists():
+        return False
+    info = json.loads(info_file.read_text())
+    base = "blank nl + lookup-lemmatizer" if force_blank else _base_name()
+    return info.get("patterns_sha") == patterns_digest(ruler_patterns(kb)) and info.get("base") == base
+
+
+def _base_name() -> str:
+    try:
+        import nl_core_news_sm  # noqa: F401
+
+        return "nl_core_news_sm"
+    except ImportError:
+        return "blank nl + lookup-lemmatizer"
+
+
 def build_pipeline(kb: KnowledgeBase, out: Path = PIPELINE_DIR, force_blank: bool = False) -> Dict[str, str]:
     import spacy
 
@@ -67,14 +99,12 @@ def build_pipeline(kb: KnowledgeBase, out: Path = PIPELINE_DIR, force_blank: boo
         ruler = nlp.add_pipe("entity_ruler", before="ner", config=ruler_config)
     else:
         ruler = nlp.add_pipe("entity_ruler", config=ruler_config)
-    patterns = []
-    for entity, ref_id, name, aliases in kb_names(kb):
-        for label in {name, *aliases}:
-            patterns.append({"label": entity, "pattern": label, "id": ref_id})
+    patterns = ruler_patterns(kb)
     ruler.add_patterns(patterns)
     out.mkdir(parents=True, exist_ok=True)
     nlp.to_disk(out)
-    info = {"base": base, "kb_build": kb.build_info().get("build_id", ""), "patterns": str(len(patterns))}
+    # Only what the pipeline is made of: a KB rebuild with the same names changes nothing here.
+    info = {"base": base, "patterns_sha": patterns_digest(patterns), "patterns": str(len(patterns))}
     (out / "bieb-pipeline.json").write_text(json.dumps(info, indent=2))
     return info
 
@@ -116,5 +146,7 @@ def generate_nlu(kb: KnowledgeBase, out: Path = GENERATED_NLU) -> Dict[str, int]
                 keep.append(_safe(alias))
         if keep:
             text.append(f"  - synonym: {json.dumps(_safe(name), ensure_ascii=False)}\n    examples: |\n{_yaml_block(keep)}")
-    out.write_text("".join(text), encoding="utf-8")
+    content = "".join(text)
+    if not out.exists() or out.read_text(encoding="utf-8") != content:
+        out.write_text(content, encoding="utf-8")  # unchanged content keeps its file, so training is not redone
     return {entity: len(set(v)) for entity, v in by_entity.items()} | {"synonyms": len(synonyms)}

@@ -10,7 +10,7 @@ import re
 import subprocess
 import sys
 
-WARNING = re.compile(r"(Warning:|warnings\.warn|declare_namespace|pkg_resources)")
+WARNING = re.compile(r"(Warning:|warnings\.warn|declare_namespace|pkg_resources|Implementing implicit namespace packages)")
 
 
 def main() -> int:

@@ -47,7 +47,8 @@ def train(config: Path = ROOT / "config.yml", out: Path = MODEL_DIR, name: str =
         return {"skipped": True, **json.loads(info_file.read_text())}
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", PYTHONWARNINGS="ignore")
     start = time.perf_counter()
-    subprocess.run([rasa(), "train", "--config", str(config), "--domain", "domain.yml", "--data", "data",
+    print("Het model wordt getraind (een paar minuten)...", flush=True)
+    subprocess.run([sys.executable, "-m", "bot.quiet", rasa(), "train", "--config", str(config), "--domain", "domain.yml", "--data", "data",
                     "--out", str(out), "--fixed-model-name", name, "--force", "--quiet"],
                    cwd=ROOT, env=env, check=True)
     info = {"fingerprint": fp, "seconds": round(time.perf_counter() - start, 1), "config": str(config.relative_to(ROOT))}

@@ -15,6 +15,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from knowledge import schema
+from knowledge.text import normalise
 
 #: Refuse absurd files early: a data file is text written by people.
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -161,8 +162,6 @@ def _files(folder: Path) -> List[Path]:
 
 def ido_key(loc: schema.IdoLocation) -> str:
     """One desk is one place plus one branch: a local row with the same key replaces the national one."""
-    from knowledge.text import normalise
-
     return f"{normalise(loc.place)}|{normalise(loc.branch or '')}"
 
 
@@ -242,6 +241,15 @@ def _check_references(data: Dataset) -> List[DataError]:
             for value in values if isinstance(values, list) else [values]:
                 if value is not None and value not in allowed:
                     errors.append(DataError(file, getattr(rec, "id", ""), attr, f"verwijst naar onbekend id '{value}'"))
+
+    # One alias, one record: otherwise "which one did they mean" has no answer (and NLU synonyms clash).
+    owner: Dict[str, str] = {}
+    for kind in REFERENCE_TARGETS:
+        for rec, file, _ in data.records.get(kind, []):
+            for label in {normalise(a) for a in [rec.name, *rec.aliases]}:
+                if label in owner and owner[label] != rec.id:
+                    errors.append(DataError(file, rec.id, "aliases", f"'{label}' hoort al bij '{owner[label]}'"))
+                owner.setdefault(label, rec.id)
 
     check("statistics", "about", known)
     check("programmes", "part_of", programmes)

@@ -13,8 +13,14 @@ from actions import answers, examples, fallback, ido, programmes, schemes, stati
 
 
 @pytest.fixture(autouse=True)
-def use_test_kb(kb, monkeypatch):
+def use_test_kb(kb, monkeypatch, tmp_path):
     monkeypatch.setattr(knowledge.query, "_default", kb)
+    from actions import base
+    from bot.feedback import FeedbackStore
+
+    store = FeedbackStore(f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
+    monkeypatch.setattr(base, "_feedback_store", lambda: store)
+    return store
 
 
 def tracker(text: str, intent: str, entities: Sequence[Tuple[str, str]] = (), slots: Optional[dict] = None) -> Tracker:
@@ -273,3 +279,23 @@ def test_a_failing_kb_gives_an_apology_not_a_traceback(monkeypatch, action):
     messages, events = run(action, "wat is boekstart", "ask_what_is", [("programme", "boekstart")])
     assert "Sorry, er ging iets mis" in only_text(messages)
     assert events == []
+
+
+@pytest.mark.parametrize("text", ["mijn bsn is 111222333 en digid werkt niet", "bel mij op 06-12345678", "ik woon op 1234 AB 12"])
+def test_personal_data_gets_a_warning_and_still_an_answer(kb, text):
+    messages, _ = run(ido.ActionGovernmentHelp(), text, "government_help")
+    assert "geen persoonlijke gegevens" in messages[0]["text"]
+    assert "Informatiepunt Digitale Overheid" in messages[1]["text"]
+
+
+def test_no_warning_without_personal_data(kb):
+    messages, _ = run(ido.ActionGovernmentHelp(), "mijn digid werkt niet", "government_help")
+    assert all("persoonlijke gegevens" not in m["text"] for m in messages)
+
+
+def test_unanswered_questions_are_kept_for_staff_masked(use_test_kb):
+    run(fallback.ActionDefaultFallback(), "kan ik hier mijn fiets stallen, bel 06-12345678", "nlu_fallback")
+    run(statistics.ActionAnswerFigure(), "hoeveel koffie drinken bezoekers", "ask_figure")
+    questions = [e.question for e in use_test_kb.recent_fallbacks(10)]
+    assert any("fiets" in q and "[TELEFOON]" in q and "12345678" not in q for q in questions)
+    assert any("koffie" in q for q in questions)

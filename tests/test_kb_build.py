@@ -122,6 +122,8 @@ def test_local_additions_need_no_code(tmp_path):
         ("kapot.yml", "statistics:\n  - id: cijfer\n    subject: iets\n    about: bestaat-niet\n    value: 1\n    unit: x\n    phrasing: x\n    source: {section: x}\n",
          ["veld 'about'", "bestaat-niet"]),
         ("kapot.docx", "binary", ["onbekend bestandstype"]),
+        ("dubbel.yml", "examples:\n  - id: mijn-voorbeeld\n    name: Mijn voorbeeld\n    aliases: [boekstart]\n    title: x\n    library: x\n"
+                       "    summary: x\n    source: {section: x}\n", ["veld 'aliases'", "'boekstart' hoort al bij 'boekstart'"]),
     ],
 )
 def test_bad_local_file_is_refused_and_changes_nothing(tmp_path, empty_local, name, text, expected):

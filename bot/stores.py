@@ -1,0 +1,53 @@
+"""Conversation storage: Rasa's SQL tracker store, with personal data masked before anything is written.
+
+Configured in endpoints.yml (`type: bot.stores.MaskingSQLTrackerStore`): SQLite by default, PostgreSQL
+by configuration. Every string in every event (the user's text, entities, slot values, the bot's
+replies that echo the user) passes through `bot.privacy.mask` on its way to the database. The
+`events.sender_id` column is indexed by Rasa's own table definition.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any, Iterator
+
+from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import Event
+
+from bot.privacy import mask
+
+#: Keys whose values are names of things, never text a person typed.
+KEEP = {"event", "name", "intent_ranking", "timestamp", "policy", "confidence", "action_name", "input_channel", "model_id"}
+
+
+def masked(value: Any, key: str = "") -> Any:
+    if key in KEEP:
+        return value
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: masked(v, k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [masked(v, key) for v in value]
+    return value
+
+
+class MaskingSQLTrackerStore(SQLTrackerStore):
+    def _additional_events(self, session, tracker) -> Iterator[Event]:
+        for event in super()._additional_events(session, tracker):
+            yield Event.from_parameters(masked(event.as_dict()))
+
+
+def delete_older_than(store: SQLTrackerStore, days: float, now: float = None) -> int:
+    """Retention: delete every conversation whose last event is older than `days`. Returns conversations deleted."""
+    from sqlalchemy import func
+
+    cutoff = (now if now is not None else time.time()) - days * 86400
+    event = store.SQLEvent
+    with store.session_scope() as session:
+        stale = (session.query(event.sender_id).group_by(event.sender_id)
+                 .having(func.max(event.timestamp) < cutoff).all())
+        senders = [row[0] for row in stale]
+        for start in range(0, len(senders), 500):
+            session.query(event).filter(event.sender_id.in_(senders[start:start + 500])).delete(synchronize_session=False)
+        session.commit()
+    return len(senders)
