@@ -1,4 +1,5 @@
-"""Starting and stopping the bot's servers: the action server and the Rasa server (REST + socket.io).
+"""Starting and stopping the bot's servers: the action server, the Rasa server (REST + socket.io) and,
+when asked (`make run`), the web server with the chat widget and the staff page (bot/web/server.py).
 
 Used by `make run`, the end-to-end test, the benchmarks and `python -m bot ask`. Ports and addresses
 come from the environment; the Rasa HTTP API is not enabled here (see docs for production).
@@ -74,11 +75,13 @@ def ask(settings: Settings, sender: str, text: str, timeout: float = 30.0) -> Li
 
 
 class Servers:
-    """The action server and the Rasa server as child processes; stopped together."""
+    """The action server and the Rasa server (and with `web=True` the web server) as child processes; stopped together."""
 
-    def __init__(self, settings: Optional[Settings] = None, log_dir: Optional[Path] = None, model: Optional[Path] = None):
+    def __init__(self, settings: Optional[Settings] = None, log_dir: Optional[Path] = None, model: Optional[Path] = None,
+                 web: bool = False):
         self.settings = settings or Settings()
         self.model = model or self.settings.model
+        self.web = web
         self.log_dir = log_dir or ROOT / "var" / "log"
         self.processes: Dict[str, subprocess.Popen] = {}
 
@@ -103,16 +106,25 @@ class Servers:
                 "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *s.cors_origins]
         self._spawn("rasa", args)
 
+    def start_web(self) -> None:
+        s = self.settings
+        public = os.environ.get("RASA_PUBLIC_URL") or s.rasa_url
+        self._spawn("web", [sys.executable, "-m", "bot.web.server", "--host", s.host, "--port", str(s.web_port),
+                            "--rasa-url", public, "--cors", *s.cors_origins])
+
     def start(self, timeout: float = 240.0) -> "Servers":
         self.start_actions()
         self.start_rasa()
+        if self.web:
+            self.start_web()
         self.wait(timeout)
         return self
 
     def wait(self, timeout: float = 240.0) -> None:
         deadline = time.monotonic() + timeout
         s = self.settings
-        checks = {"actions": f"http://{s.action_host}:{s.action_port}/health", "rasa": f"{s.rasa_url}/"}
+        checks = {"actions": f"http://{s.action_host}:{s.action_port}/health", "rasa": f"{s.rasa_url}/",
+                  "web": f"http://{s.host}:{s.web_port}/health"}
         pending = {k: v for k, v in checks.items() if k in self.processes}
         while pending and time.monotonic() < deadline:
             for name in list(pending):
@@ -149,17 +161,20 @@ class Servers:
 
 
 def main() -> int:
-    """`make run`: start both servers, print where to talk to the bot, stop both on Ctrl-C."""
-    servers = Servers()
+    """`make run`: start the servers, print where to talk to the bot, stop them all on Ctrl-C."""
+    servers = Servers(web=True)
     s = servers.settings
-    print(f"Bieb-assistent start (actieserver :{s.action_port}, Rasa :{s.rasa_port}). Dit duurt ongeveer een minuut...")
+    print(f"Bieb-assistent start (actieserver :{s.action_port}, Rasa :{s.rasa_port}, web :{s.web_port}). "
+          f"Dit duurt ongeveer een minuut...")
     try:
         servers.start()
     except (RuntimeError, SystemExit) as exc:
         servers.stop()
         print(f"Starten mislukt: {exc}", file=sys.stderr)
         return 1
+    web = f"http://{s.host}:{s.web_port}"
     print(f"\nKlaar. Praat met de bot:\n"
+          f"  web:       {web}/  (de chat-widget; opzoeken voor medewerkers: {web}/staff)\n"
           f"  terminal:  .venv/bin/python -m bot ask \"wat is boekstart\"\n"
           f"  HTTP:      curl -s {s.rasa_url}/webhooks/rest/webhook -d '{{\"sender\":\"ik\",\"message\":\"hoi\"}}'\n"
           f"  socket.io: {s.rasa_url}/socket.io\n"
