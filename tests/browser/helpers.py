@@ -1,0 +1,46 @@
+"""Helpers for the browser tests: addresses, axe-core, screenshots."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+from pathlib import Path
+from typing import List
+
+from bot.serve import Servers
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+AXE = ROOT / "bot" / "web" / "node_modules" / "axe-core" / "axe.min.js"
+SCREENSHOTS = ROOT / "results" / "screenshots"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def web_url(servers: Servers, path: str = "/") -> str:
+    return f"http://{servers.settings.host}:{servers.settings.web_port}{path}"
+
+
+def axe_serious(page) -> List[dict]:
+    """Run axe-core on the page; print every violation, return the serious and critical ones."""
+    assert AXE.exists(), "axe-core ontbreekt: run `make web`"
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("axe.run(document, {resultTypes: ['violations']})")
+    for v in result["violations"]:
+        print(f"axe {v['impact']}: {v['id']} - {v['help']} ({len(v['nodes'])}x)")
+        for node in v["nodes"][:5]:
+            print("    ", json.dumps(node["target"]), node.get("failureSummary", "").replace("\n", " ")[:300])
+    return [v for v in result["violations"] if v["impact"] in ("serious", "critical")]
+
+
+def screenshot(page, name: str) -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / name
+    page.screenshot(path=str(path))
+    return path
