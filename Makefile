@@ -40,14 +40,28 @@ nlp: kb ## build the Dutch spaCy pipeline and the NLU data generated from the KB
 train: nlp ## train the Rasa model (only when config, domain or data changed)
 	$(PY) -m bot.train
 
-run: train ## start the action server and the Rasa server; Ctrl-C stops both
+run: train web ## start the action server, the Rasa server and the web page (:8080); Ctrl-C stops all
 	$(PY) -m bot.serve
 
 validate: nlp ## check the Rasa training data and domain
 	$(PY) -m bot.quiet $(VENV)/bin/rasa data validate --fail-on-warnings
 
-test-unit: train ## pytest: KB, actions, answers, end to end through HTTP
+test-unit: train browser web ## pytest: KB, actions, answers, end to end through HTTP, the web page in chromium
 	$(PY) -m pytest -q tests
+
+# The web page's npm packages (socket.io-client, DOMPurify; axe-core for the tests), from the committed lock.
+WEB_DIR := bot/web
+WEB_STAMP := $(WEB_DIR)/node_modules/.installed
+.PHONY: web browser
+
+$(WEB_STAMP): $(WEB_DIR)/package.json $(WEB_DIR)/package-lock.json
+	cd $(WEB_DIR) && npm ci --no-audit --no-fund
+	touch $(WEB_STAMP)
+
+web: $(WEB_STAMP) ## install the web widget's npm packages (when missing or the lock changed)
+
+browser: ## install Debian's chromium for the browser tests (when missing; needs root)
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y --no-install-recommends chromium)
 
 test-nlu: train ## held-out NLU evaluation (report in results/nlu)
 	$(PY) -m bot.quiet $(VENV)/bin/rasa test nlu --model models/bieb.tar.gz --nlu tests/nlu/holdout.yml --out results/nlu
