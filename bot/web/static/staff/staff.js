@@ -146,7 +146,7 @@
     $("figure-count").textContent = data.query
       ? n + (n === 1 ? " cijfer past" : " cijfers passen") + " bij ‘" + data.query + "’, best passend eerst."
       : "Alle " + n + " cijfers.";
-    fill("figures", n ? table("Cijfers", [
+    fill("figures", n ? table("Tabel met cijfers", [
       ["Onderwerp", function (f) { return f.subject + (f.about ? " (" + f.about + ")" : ""); }],
       ["Waarde", value],
       ["Wanneer", when],
