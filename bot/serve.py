@@ -102,7 +102,7 @@ class Servers:
         s = self.settings
         if not self.model.exists():
             raise SystemExit(f"Geen model gevonden ({self.model}). Train eerst: make train")
-        args = [_bin("rasa"), "run", "--model", str(self.model), "--port", str(s.rasa_port), "--interface", s.host,
+        args = [sys.executable, "-m", "bot.rasa_server", "run", "--model", str(self.model), "--port", str(s.rasa_port), "--interface", s.host,
                 "--credentials", "credentials.yml", "--endpoints", "endpoints.yml", "--cors", *s.cors_origins]
         self._spawn("rasa", args)
 
@@ -161,16 +161,21 @@ class Servers:
 
 
 def main() -> int:
-    """`make run`: start the servers, print where to talk to the bot, stop them all on Ctrl-C."""
+    """`make run`: start the servers, print where to talk to the bot, stop them all on Ctrl-C (or SIGTERM)."""
+
+    def stop_on_term(*_):
+        raise KeyboardInterrupt  # a service manager's stop means the same as Ctrl-C: stop every child
+
+    signal.signal(signal.SIGTERM, stop_on_term)
     servers = Servers(web=True)
     s = servers.settings
     print(f"Bieb-assistent start (actieserver :{s.action_port}, Rasa :{s.rasa_port}, web :{s.web_port}). "
           f"Dit duurt ongeveer een minuut...")
     try:
         servers.start()
-    except (RuntimeError, SystemExit) as exc:
+    except (RuntimeError, SystemExit, KeyboardInterrupt) as exc:
         servers.stop()
-        print(f"Starten mislukt: {exc}", file=sys.stderr)
+        print(f"Starten mislukt: {exc or 'gestopt'}", file=sys.stderr)
         return 1
     web = f"http://{s.host}:{s.web_port}"
     print(f"\nKlaar. Praat met de bot:\n"

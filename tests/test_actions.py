@@ -299,3 +299,9 @@ def test_unanswered_questions_are_kept_for_staff_masked(use_test_kb):
     questions = [e.question for e in use_test_kb.recent_fallbacks(10)]
     assert any("fiets" in q and "[TELEFOON]" in q and "12345678" not in q for q in questions)
     assert any("koffie" in q for q in questions)
+
+
+def test_fallback_with_one_clear_name_explains_it(kb):
+    messages, events = run(fallback.ActionDefaultFallback(), "Wat is het Jeugdpakket?", "nlu_fallback")
+    assert "58,5 miljoen euro" in only_text(messages)
+    assert slot(events, "subject") == "schemes:jeugdpakket"
