@@ -1,9 +1,10 @@
-"""The command line: build and inspect the knowledge base, and (later steps) ask the assistant."""
+"""The command line: build and inspect the knowledge base, ask the assistant, delete old conversations."""
 from __future__ import annotations
 
 import argparse
 import os
 import sys
+from pathlib import Path
 from typing import List, Optional
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -111,6 +112,44 @@ def _ask(args) -> int:
     return 0
 
 
+def tracker_store(endpoints: str = "endpoints.yml"):
+    """The tracker store endpoints.yml configures, with the same environment defaults as the servers."""
+    from rasa.utils.endpoints import read_endpoint_config
+
+    from bot.serve import endpoints_env
+    from bot.stores import MaskingSQLTrackerStore
+    from knowledge.db import ROOT
+
+    path = Path(endpoints)
+    if not path.is_absolute() and not path.exists():
+        path = ROOT / path
+    added = {k: v for k, v in endpoints_env(dict(os.environ)).items() if k not in os.environ}
+    os.environ.update(added)  # Rasa reads ${VAR} from os.environ; the defaults are taken away again below
+    try:
+        config = read_endpoint_config(str(path), "tracker_store")
+    finally:
+        for key in added:
+            os.environ.pop(key, None)
+    if config is None:
+        raise SystemExit(f"geen tracker_store in {path}")
+    return MaskingSQLTrackerStore(host=config.url, **config.kwargs)
+
+
+def _retention(args) -> int:
+    from bot.stores import delete_older_than
+
+    if args.days <= 0:
+        print("--days moet groter zijn dan 0", file=sys.stderr)
+        return 2
+    store = tracker_store(args.endpoints)
+    try:
+        deleted = delete_older_than(store, days=args.days)
+    finally:
+        store.engine.dispose()
+    print(f"{deleted} gesprek(ken) verwijderd waarvan het laatste bericht ouder is dan {args.days:g} dagen")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Bieb-assistent: kennisbank en assistent")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,6 +174,10 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("question", nargs="+")
     a.add_argument("--sender", default=None, help="gesprek-id, om vervolgvragen te stellen")
     a.set_defaults(func=_ask)
+    r = sub.add_parser("retention", help="oude gesprekken uit de tracker store verwijderen (voor een cron job)")
+    r.add_argument("--days", type=float, required=True, help="verwijder gesprekken zonder bericht in de laatste N dagen")
+    r.add_argument("--endpoints", default="endpoints.yml", help="Rasa's endpoints.yml (standaard die van het project)")
+    r.set_defaults(func=_retention)
     return parser
 
 

@@ -70,3 +70,57 @@ def test_retention_deletes_only_old_conversations(tmp_path):
     with sqlite3.connect(tmp_path / "tracker.db") as conn:
         senders = {r[0] for r in conn.execute("select sender_id from events")}
     assert senders == {"recent"}
+
+
+def test_retention_command_uses_the_endpoints_configuration(tmp_path, monkeypatch, capsys):
+    """`python -m bot retention --days N` finds the store through endpoints.yml and the TRACKER_* variables."""
+    from bot.cli import main
+
+    store = store_at(tmp_path)
+    now = time.time()
+    save(store, "old", [UserUttered("hoi", {"name": "greet", "confidence": 1.0}, timestamp=now - 100 * 86400)])
+    save(store, "recent", [UserUttered("hoi", {"name": "greet", "confidence": 1.0}, timestamp=now - 2 * 86400)])
+    store.engine.dispose()
+    for name in ("TRACKER_HOST", "TRACKER_PORT", "TRACKER_USER", "TRACKER_PASSWORD"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("TRACKER_DIALECT", "sqlite")
+    monkeypatch.setenv("TRACKER_DB", str(tmp_path / "tracker.db"))
+
+    assert main(["retention", "--days", "30"]) == 0
+    assert "1 gesprek" in capsys.readouterr().out
+    with sqlite3.connect(tmp_path / "tracker.db") as conn:
+        assert {r[0] for r in conn.execute("select sender_id from events")} == {"recent"}
+    assert "TRACKER_PORT" not in __import__("os").environ  # the defaults do not leak into the process
+
+
+def test_store_defaults_fill_every_variable_endpoints_yml_uses(tmp_path):
+    """Rasa stops on an unset ${VAR}: every variable in endpoints.yml gets a default, SQLite by default."""
+    import re
+    from pathlib import Path
+
+    from bot.serve import endpoints_env
+
+    lines = [line.split("#")[0] for line in Path("endpoints.yml").read_text().splitlines()]
+    used = set(re.findall(r"\$\{(\w+)\}", "\n".join(lines)))
+    assert {"TRACKER_DIALECT", "LOCK_STORE_TYPE", "ACTION_SERVER_URL"} <= used
+    env = endpoints_env({"TRACKER_DB": str(tmp_path / "sub" / "t.sqlite3")})
+    assert used <= set(env)
+    assert env["TRACKER_DIALECT"] == "sqlite" and env["LOCK_STORE_TYPE"] == "in_memory"
+    assert (tmp_path / "sub").is_dir()
+    assert endpoints_env({"TRACKER_DIALECT": "postgresql"})["TRACKER_DB"] == "rasa"
+
+
+def test_empty_settings_from_the_environment_mean_not_set(tmp_path):
+    store = MaskingSQLTrackerStore(domain=DOMAIN, dialect="sqlite", host="", port="", username="", password="",
+                                   db=str(tmp_path / "t.db"))
+    assert store.engine.url.port is None and store.engine.url.host is None
+
+
+def test_ids_are_never_mistaken_for_personal_data(tmp_path):
+    """A hex message id with nine digits that pass the elfproef (111222333) stays as it is; the text is masked."""
+    store = store_at(tmp_path)
+    message_id = "ab111222333cd0123456789abcdef0123"
+    save(store, "citizen", [UserUttered("mijn bsn is 111222333", {"name": "government_help", "confidence": 1.0},
+                                        message_id=message_id)])
+    (row,) = rows(tmp_path)
+    assert row["message_id"] == message_id and row["text"] == "mijn bsn is [BSN]"
