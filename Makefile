@@ -13,7 +13,8 @@ export PYTHONDONTWRITEBYTECODE := 1
 PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 
-.PHONY: help install kb kb-check nlp train run validate test test-unit test-nlu test-conversations bench bench-kb bench-bot clean
+.PHONY: help install kb kb-check nlp train run validate test test-unit test-nlu test-conversations bench bench-kb bench-bot bench-load clean
+.PHONY: test-integration integration-deps retention
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -78,7 +79,25 @@ bench-kb: $(STAMP) kb ## benchmark the knowledge base queries
 bench-bot: train ## the bot through REST: latency vs floor, correctness, memory, default pipeline
 	$(PY) -m bot.bench_bot
 
-bench: bench-kb bench-bot ## all benchmarks (results in results/)
+bench-load: train ## bounded load test through REST: N conversations for a fixed time (results/load.json)
+	$(PY) -m bot.bench_load $(if $(LOAD_URL),--url $(LOAD_URL)) --concurrency $(or $(LOAD_CONCURRENCY),8) --seconds $(or $(LOAD_SECONDS),30)
+
+bench: bench-kb bench-bot bench-load ## all benchmarks (results in results/)
+
+# Scale-out for real on loopback: PostgreSQL (tracker store + KB), Redis (lock store), nginx, 2 Rasa + 2 action servers.
+integration-deps: ## install PostgreSQL, Redis and nginx for the integration tests (when missing; needs root)
+	@missing=""; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	{ command -v nginx >/dev/null || test -x /usr/sbin/nginx; } || missing="$$missing nginx"; \
+	if [ -n "$$missing" ]; then apt-get update && apt-get install -y --no-install-recommends $$missing; \
+	else echo "postgresql, redis-server en nginx zijn er al"; fi
+
+test-integration: train integration-deps ## scale-out tests: conversations across 2 Rasa servers, Postgres, Redis, nginx, load
+	$(PY) -m pytest -q -s -m integration tests/integration
+
+retention: $(STAMP) ## delete conversations older than DAYS (default 90) from the tracker store
+	$(PY) -m bot retention --days $(or $(DAYS),90)
 
 clean: ## remove everything built (venv stays: `rm -rf .venv` for that)
 	rm -rf var models results .pytest_cache
