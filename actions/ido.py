@@ -62,6 +62,14 @@ def looks_like_a_place(text: str) -> bool:
     return 0 < len(words) <= 2 and not REQUEST_WORDS.intersection(words)
 
 
+def place_or_reply(tracker: Tracker, kb, use_slot: bool = True) -> Tuple[Optional[object], Optional[answers.Answer]]:
+    """The place to search from, or the reply when there is none: 'unknown place' or 'which place?'."""
+    place, typed = place_from(tracker, kb, use_slot=use_slot)
+    if place is not None:
+        return place, None
+    return None, answers.place_unknown(typed, website(kb)) if typed else answers.ask_place()
+
+
 def service_named(text: str) -> str:
     words = f" {normalise(text)} "
     for key, label in SERVICES.items():
@@ -83,12 +91,10 @@ class ActionFindIdo(KBAction):
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kb = self.kb()
-        place, typed = place_from(tracker, kb, use_slot=tracker.get_intent_of_latest_message() != "find_ido")
-        if place is None and typed:
-            say(dispatcher, answers.place_unknown(typed, website(kb)))
-            return []
+        # "ik zoek een IDO" asks afresh; a bare place or a follow-up may use the place named before.
+        place, reply = place_or_reply(tracker, kb, use_slot=tracker.get_intent_of_latest_message() != "find_ido")
         if place is None:
-            say(dispatcher, answers.ask_place())
+            say(dispatcher, reply)
             return []
         say(dispatcher, nearby_answer(kb, place))
         return [SlotSet("place", place.canonical), SlotSet("subject", f"programmes:{IDO}")]
@@ -100,12 +106,9 @@ class ActionIdoOpeningHours(KBAction):
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kb = self.kb()
-        place, typed = place_from(tracker, kb)
-        if place is None and typed:
-            say(dispatcher, answers.place_unknown(typed, website(kb)))
-            return []
+        place, reply = place_or_reply(tracker, kb)
         if place is None:
-            say(dispatcher, answers.ask_place())
+            say(dispatcher, reply)
             return []
         near = kb.nearest_ido(place.canonical, limit=1)
         if not near.desks:
