@@ -260,5 +260,6 @@ def test_rebuilding_the_kb_while_serving_never_gives_a_half_built_answer(bot, em
     finally:
         stop.set()
         thread.join(60)
+    print(f"\nKB rebuilt {len(builds)} times (SQLite) while {checked} conversations were checked")
     assert not errors, errors
     assert len(builds) >= 3, f"only {len(builds)} rebuilds ran during {checked} checked conversations"
