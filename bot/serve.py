@@ -127,6 +127,21 @@ def ask(settings: Settings, sender: str, text: str, timeout: float = 30.0) -> Li
         return json.loads(response.read() or b"[]")
 
 
+def stop_process(proc: Optional[subprocess.Popen], sig: int = signal.SIGTERM) -> None:
+    """Stop a child started in its own session, and everything it started; kill it if it hangs."""
+    if proc is None or proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, sig)
+        proc.wait(timeout=20)
+    except (ProcessLookupError, subprocess.TimeoutExpired):
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+
 class Servers:
     """The action server and the Rasa server (and with `web=True` the web server) as child processes; stopped together."""
 
@@ -202,18 +217,7 @@ class Servers:
 
     def stop(self, name: Optional[str] = None) -> None:
         for key in [name] if name else list(self.processes):
-            proc = self.processes.pop(key, None)
-            if proc is None or proc.poll() is not None:
-                continue
-            try:
-                os.killpg(proc.pid, signal.SIGTERM)
-                proc.wait(timeout=20)
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-                proc.wait(timeout=10)
+            stop_process(self.processes.pop(key, None))
 
     def __enter__(self) -> "Servers":
         return self.start()

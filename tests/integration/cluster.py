@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
-from bot.serve import DEFAULT_MODEL, Servers, Settings
+from bot.serve import DEFAULT_MODEL, Servers, Settings, stop_process
 
 LOOPBACK = "127.0.0.1"
 
@@ -296,20 +296,6 @@ class Nginx:
 
     def stop(self) -> None:
         stop_process(self.proc, signal.SIGQUIT)
-
-
-def stop_process(proc: Optional[subprocess.Popen], sig: int = signal.SIGTERM) -> None:
-    if proc is None or proc.poll() is not None:
-        return
-    try:
-        os.killpg(proc.pid, sig)
-        proc.wait(timeout=20)
-    except (ProcessLookupError, subprocess.TimeoutExpired):
-        try:
-            os.killpg(proc.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        proc.wait(timeout=10)
 
 
 # -- the whole set-up -------------------------------------------------------------------------------------
