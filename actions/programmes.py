@@ -38,11 +38,13 @@ def _popular(kb) -> List:
     return [p for p in kb.all("programmes") if not p.part_of][:6]
 
 
-class _Named(KBAction):
+class NamedAction(KBAction):
+    """Answers about the one record a question names (or the conversation is about); else asks which."""
+
     kinds: Sequence[str] = ALL_KINDS
 
     @abstractmethod
-    def reply(self, subject: Subject) -> answers.Answer:
+    def reply(self, subject: Subject, tracker: Tracker) -> answers.Answer:
         """The answer about the resolved record."""
 
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
@@ -52,45 +54,45 @@ class _Named(KBAction):
             if "ken ik niet" in reply.text:
                 note_unanswered(tracker)
             return []
-        say(dispatcher, self.reply(subject))
+        say(dispatcher, self.reply(subject, tracker))
         return remember(subject)
 
 
-class ActionAnswerWhatIs(_Named):
+class ActionAnswerWhatIs(NamedAction):
     def name(self) -> Text:
         return "action_answer_what_is"
 
-    def reply(self, subject: Subject) -> answers.Answer:
+    def reply(self, subject: Subject, tracker: Tracker) -> answers.Answer:
         return answers.what_is(subject.kind, subject.record, self.kb())
 
 
-class ActionAnswerAudience(_Named):
+class ActionAnswerAudience(NamedAction):
     kinds = TAKE_PART_KINDS
 
     def name(self) -> Text:
         return "action_answer_audience"
 
-    def reply(self, subject: Subject) -> answers.Answer:
+    def reply(self, subject: Subject, tracker: Tracker) -> answers.Answer:
         return answers.audience(subject.kind, subject.record)
 
 
-class ActionAnswerCost(_Named):
+class ActionAnswerCost(NamedAction):
     kinds = TAKE_PART_KINDS
 
     def name(self) -> Text:
         return "action_answer_cost"
 
-    def reply(self, subject: Subject) -> answers.Answer:
+    def reply(self, subject: Subject, tracker: Tracker) -> answers.Answer:
         return answers.cost(subject.kind, subject.record)
 
 
-class ActionAnswerHowToJoin(_Named):
+class ActionAnswerHowToJoin(NamedAction):
     kinds = TAKE_PART_KINDS
 
     def name(self) -> Text:
         return "action_answer_how_to_join"
 
-    def reply(self, subject: Subject) -> answers.Answer:
+    def reply(self, subject: Subject, tracker: Tracker) -> answers.Answer:
         return answers.how_to_join(subject.kind, subject.record)
 
 

@@ -7,8 +7,8 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers
-from actions.base import KBAction, remember, say, user_text
-from actions.programmes import subject_or_reply
+from actions.base import KBAction, Subject, say, user_text
+from actions.programmes import NamedAction
 from knowledge.text import terms
 
 SCHEMES = ("schemes",)
@@ -43,36 +43,29 @@ def asked_channel(question: str) -> Optional[str]:
     return None
 
 
-class ActionAnswerSchemeAmount(KBAction):
+class ActionAnswerSchemeAmount(NamedAction):
+    kinds = SCHEMES
+
     def name(self) -> Text:
         return "action_answer_scheme_amount"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        subject, reply = subject_or_reply(self, tracker, SCHEMES)
-        if subject is None:
-            say(dispatcher, reply)
-            return []
+    def reply(self, subject: Subject, tracker: Tracker) -> answers.Answer:
         question = user_text(tracker)
         part = asked_part(subject.record, question)
         channel = asked_channel(question)
         if part is None and channel and subject.record.parts and channel not in subject.record.name.lower():
-            say(dispatcher, answers.part_unknown(subject.record, channel))
-        else:
-            say(dispatcher, answers.scheme_amount(subject.record, part))
-        return remember(subject)
+            return answers.part_unknown(subject.record, channel)
+        return answers.scheme_amount(subject.record, part)
 
 
-class ActionAnswerSchemeDates(KBAction):
+class ActionAnswerSchemeDates(NamedAction):
+    kinds = SCHEMES
+
     def name(self) -> Text:
         return "action_answer_scheme_dates"
 
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
-        subject, reply = subject_or_reply(self, tracker, SCHEMES)
-        if subject is None:
-            say(dispatcher, reply)
-            return []
-        say(dispatcher, answers.scheme_dates(subject.record))
-        return remember(subject)
+    def reply(self, subject: Subject, tracker: Tracker) -> answers.Answer:
+        return answers.scheme_dates(subject.record)
 
 
 class ActionListSchemes(KBAction):
