@@ -14,7 +14,7 @@ PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python
 	$$p -c 'import sys; assert sys.version_info[:2] == (3, 10)' >/dev/null 2>&1 && { command -v $$p; break; }; done)
 
 .PHONY: help install kb kb-check nlp train run validate test test-unit test-nlu test-conversations bench bench-kb bench-bot bench-load clean
-.PHONY: test-integration integration-deps retention
+.PHONY: test-integration integration-deps retention eval calibrate crossval
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,17 @@ test-conversations: train ## conversation tests (multi-turn, fallback)
 	$(PY) -m bot.quiet $(VENV)/bin/rasa test core --model models/bieb.tar.gz --stories tests/conversations --out results/core --fail-on-prediction-errors
 
 test: validate train test-unit test-conversations test-nlu ## run the whole test suite (what CI runs)
+
+# Understanding questions nobody here wrote: never judged on our own phrasings.
+eval: train web ## ask the bot the questions written by others (../shared/eval, tests/eval/heldout.yml) through HTTP; results/eval.txt
+	$(PY) -m bot.eval
+
+calibrate: train ## offline: the answering rule on the held-out sets (fast, in-process); SWEEP="NAME=v1,v2" tries a constant
+	$(PY) -m bot.calibrate tests/eval/heldout.yml $(wildcard ../shared/eval/questions.yml) $(foreach s,$(SWEEP),--sweep $(s))
+
+crossval: nlp ## 3-fold cross-validation of the intent classifier on the training data (results/crossval)
+	$(PY) -m bot.quiet $(VENV)/bin/rasa test nlu --nlu data/nlu --config config.yml --cross-validation --folds 3 --out results/crossval
+	$(PY) -m bot.report_nlu results/crossval
 
 bench-kb: $(STAMP) kb ## benchmark the knowledge base queries
 	$(PY) -m bot.bench_kb

@@ -277,9 +277,13 @@ def _dated(desk) -> str:
     return f"volgens een bericht uit {year}" if year else "volgens een bericht zonder datum"
 
 
-def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str) -> Answer:
+def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopped: Sequence = ()) -> Answer:
+    """The nearest desks. `stopped`: discontinued desks in the place asked about, said first and never offered."""
     desk, km = desks[0]
-    if km < 1:
+    gone = [f"Het IDO in {d.place} is gestopt ({_dated(d)})." for d in stopped]
+    if gone:
+        lines = gone[:1] + [f"Het dichtstbijzijnde IDO dat nog open is, is in {desk.place} ({km:.0f} km): {_desk_name(desk)}."]
+    elif km < 1:
         lines = [f"In {desk.place} is een IDO: {_desk_name(desk)}."]
     else:
         lines = [f"Het dichtstbijzijnde IDO in mijn lijst is in {desk.place}, {km:.0f} km van {place.canonical}: {_desk_name(desk)}."]
@@ -289,7 +293,8 @@ def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str) -> An
         lines.append(f"Open: {desk.opening_info} ({_dated(desk)}). Vraag na of dat nog klopt.")
     elif desk.status == "aangekondigd":
         lines[-1] = f"Let op: de opening is aangekondigd ({_dated(desk)}), maar niet bevestigd."
-    others = [f"{d.place} ({k:.0f} km)" for d, k in desks[1:3]]
+    others = [f"{d.place} ({k:.0f} km{', aangekondigd' if d.status == 'aangekondigd' else ''})"
+              for d, k in desks[1:3]] if not gone else []
     if others:
         lines.append(f"Ook in de buurt: {join_nl(others)}.")
     lines.append(f"Mijn lijst is niet compleet. Kijk ook op {website}." if website else "Mijn lijst is niet compleet.")
@@ -311,10 +316,11 @@ def place_unknown(text: str, website: str) -> Answer:
 
 def ido_hours(desk, km: float, place) -> Answer:
     where = desk.place if km < 1 else f"{desk.place} ({km:.0f} km van {place.canonical})"
+    caveat = "Let op: de opening is aangekondigd, maar niet bevestigd." if desk.status == "aangekondigd" else ""
     if desk.opening_info:
-        return Answer([f"Het IDO in {where}: {desk.opening_info}.", f"Dat staat in een bericht uit {desk.source_year or 'onbekend jaar'}.",
+        return Answer([f"Het IDO in {where}: {desk.opening_info}.", caveat, f"Dat staat {_dated(desk).replace('volgens ', 'in ')}.",
                        "Vraag bij de bibliotheek of het nog klopt."])
-    return Answer([f"Wanneer het IDO in {where} open is, weet ik niet.", "Bel of bezoek de bibliotheek. Daar weten ze het."])
+    return Answer([f"Wanneer het IDO in {where} open is, weet ik niet.", caveat, "Bel of bezoek de bibliotheek. Daar weten ze het."])
 
 
 def ido_membership(ido) -> Answer:
@@ -331,6 +337,35 @@ def government_route(ido, service: str, nearest: Optional[Answer]) -> Answer:
         return Answer(lines + nearest.lines[:1] + nearest.lines[-1:], nearest.buttons)
     lines += ["Zal ik een IDO bij u in de buurt zoeken?", source_line(ido)]
     return Answer(lines, [button("Ja, zoek een IDO", "find_ido"), button("Moet ik lid zijn?", "ido_membership")])
+
+
+# -- answer units: facts in prose, passages, clarifying and not knowing -------------------
+def fact(record) -> Answer:
+    """A fact from the handbook (or a dated public source) in its own B1 words, with where it comes from."""
+    return Answer([record.answer, sentence(record.context) if record.context else "", source_line(record)])
+
+
+def passage(record) -> Answer:
+    return Answer([first_words(record.text, 30), source_line(record)])
+
+
+def unit_button(unit) -> dict:
+    return button(unit.label, "ask_what_is", unit=unit.key)
+
+
+def clarify(units: Sequence) -> Answer:
+    """A short question with the best candidates as buttons: better than a confident wrong answer."""
+    if not units:
+        return unknown()
+    return Answer(["Ik weet niet precies wat u bedoelt. Gaat het over een van deze?",
+                   "Staat het er niet bij? Vraag het aan een medewerker van uw bibliotheek."],
+                  [unit_button(u) for u in units])
+
+
+def unknown() -> Answer:
+    return Answer(["Dat weet ik niet. Het staat niet in mijn gegevens.",
+                   "Vraag het aan een medewerker van uw bibliotheek."],
+                  [button("Wat kun je wel?", "bot_capabilities")])
 
 
 # -- routes and fallback ------------------------------------------------------------------

@@ -12,6 +12,8 @@ from actions.base import KBAction, entity_values, say, user_text
 from knowledge.text import normalise
 
 IDO = "ido"
+#: The `attribute` slot after an answer about desks: a follow-up ('is die al open?') is about that desk.
+DESK = "desk"
 #: Government services people name, and how the answer names them back (wording, not facts).
 SERVICES = {
     "digid": "DigiD", "toeslag": "toeslagen", "huurtoeslag": "huurtoeslag", "zorgtoeslag": "zorgtoeslag",
@@ -82,7 +84,8 @@ def nearby_answer(kb, place) -> answers.Answer:
     near = kb.nearest_ido(place.canonical, limit=3)
     if not near.desks:
         return answers.place_unknown(place.canonical, website(kb))
-    return answers.ido_nearby(near.place, near.desks, website(kb))
+    stopped = [d for d in kb.ido_desks(place.canonical, include_discontinued=True) if d.status == "vervallen"]
+    return answers.ido_nearby(near.place, near.desks, website(kb), stopped)
 
 
 class ActionFindIdo(KBAction):
@@ -97,7 +100,7 @@ class ActionFindIdo(KBAction):
             say(dispatcher, reply)
             return []
         say(dispatcher, nearby_answer(kb, place))
-        return [SlotSet("place", place.canonical), SlotSet("subject", f"programmes:{IDO}")]
+        return [SlotSet("place", place.canonical), SlotSet("subject", f"programmes:{IDO}"), SlotSet("attribute", DESK)]
 
 
 class ActionIdoOpeningHours(KBAction):
@@ -110,13 +113,16 @@ class ActionIdoOpeningHours(KBAction):
         if place is None:
             say(dispatcher, reply)
             return []
+        if any(d.status == "vervallen" for d in kb.ido_desks(place.canonical, include_discontinued=True)):
+            say(dispatcher, nearby_answer(kb, place))  # says the desk stopped, and offers one that is open
+            return [SlotSet("place", place.canonical), SlotSet("attribute", DESK)]
         near = kb.nearest_ido(place.canonical, limit=1)
         if not near.desks:
             say(dispatcher, answers.place_unknown(place.canonical, website(kb)))
             return []
         desk, km = near.desks[0]
         say(dispatcher, answers.ido_hours(desk, km, place))
-        return [SlotSet("place", place.canonical)]
+        return [SlotSet("place", place.canonical), SlotSet("attribute", DESK)]
 
 
 class ActionIdoMembership(KBAction):
@@ -141,4 +147,4 @@ class ActionGovernmentHelp(KBAction):
         place, _ = place_from(tracker, kb, use_slot=False)
         nearest = nearby_answer(kb, place) if place is not None else None
         say(dispatcher, answers.government_route(ido, service_named(user_text(tracker)), nearest))
-        return [SlotSet("place", place.canonical)] if place is not None else []
+        return [SlotSet("place", place.canonical), SlotSet("attribute", DESK)] if place is not None else []

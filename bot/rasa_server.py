@@ -12,6 +12,9 @@
    nothing to the user. Here a failed call (server down, timeout, error status, broken reply) becomes
    the domain's `utter_action_failed`: a short apology with a route to a person. The next turn calls
    the action server again, so the bot answers normally as soon as it is back.
+5. The opening of a conversation. The most used Rasa web widget (rasa-webchat) opens with the payload
+   `/get_started`, an intent this domain does not have; it is read as `/greet`, so the widget's user gets
+   the greeting with the privacy line and the start buttons.
 4. The HTTP API never opens without authentication: `--enable-api` needs a token or a JWT secret. They
    come from the environment (`RASA_API_TOKEN`, `RASA_JWT_SECRET`) and are added to the arguments
    inside this process, so they never show in the process list.
@@ -74,8 +77,16 @@ def cut(text: Any, limit: int) -> Any:
     return text[:limit] if isinstance(text, str) and len(text) > limit else text
 
 
+#: Opening payloads of common web widgets, read as the greeting.
+OPENINGS = {"/get_started": "/greet", "/start": "/greet"}
+
+
+def opening(text: Any) -> Any:
+    return OPENINGS.get(text.strip(), text) if isinstance(text, str) else text
+
+
 def _user_message_init(self, text=None, *args, **kwargs) -> None:
-    _originals["UserMessage.__init__"](self, cut(text, max_message_chars()), *args, **kwargs)
+    _originals["UserMessage.__init__"](self, opening(cut(text, max_message_chars())), *args, **kwargs)
 
 
 # -- the action server fails -----------------------------------------------------------------------
@@ -112,6 +123,8 @@ def install() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.channels.channel import UserMessage
 
+    if "RemoteAction._validate_action_result" not in _originals:
+        _originals["RemoteAction._validate_action_result"] = RemoteAction._validate_action_result
     RemoteAction._validate_action_result = validate_action_result
     if "RemoteAction.run" not in _originals:
         _originals["RemoteAction.run"] = RemoteAction.run
@@ -126,6 +139,8 @@ def uninstall() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.channels.channel import UserMessage
 
+    if "RemoteAction._validate_action_result" in _originals:
+        RemoteAction._validate_action_result = _originals.pop("RemoteAction._validate_action_result")
     if "RemoteAction.run" in _originals:
         RemoteAction.run = _originals.pop("RemoteAction.run")
     if "UserMessage.__init__" in _originals:

@@ -122,6 +122,14 @@ def _rows(data: loader.Dataset, place_rows: List[gazetteer.PlaceRow]):
     for rec, _, local in data.records.get("passages", []):
         objects.append(models.Passage(**rec.dict(), is_local=local,
                                       source_section=rec.section))
+    for rec, _, local in data.records.get("facts", []):
+        source = rec.source or schema.Source(section=rec.section)
+        columns = _source_columns(source, local)
+        columns["source_section"] = rec.section or source.section
+        columns["source_url"] = str(source.url) if source.url else None
+        objects.append(models.Fact(**rec.dict(exclude={"source", "section"}), **columns))
+    for rec, _, local in data.records.get("synonyms", []):
+        objects.append(models.SynonymGroup(words=list(rec.words), is_local=local))
     for row in place_rows:
         objects.append(models.Place(name=row.name, norm=row.norm, canonical=row.canonical, municipality=row.municipality,
                                     province=row.province, lat=row.lat, lon=row.lon, population=row.population,

@@ -258,6 +258,7 @@ def _check_references(data: Dataset) -> List[DataError]:
     check("topics", "organisations", known)
     check("examples", "programmes", programmes)
     check("passages", "refers_to", known)
+    check("facts", "about", known)
     return errors
 
 

@@ -32,6 +32,7 @@ class Programme(SourceMixin, Base):
     kind = Column(String(20), nullable=False)
     summary = Column(Text, nullable=False)
     audience = Column(Text)
+    needs = Column(JSON, nullable=False, default=list)
     cost = Column(String(300))
     cost_source = Column(JSON)
     how_to_join = Column(Text)
@@ -142,6 +143,28 @@ class Passage(SourceMixin, Base):
     text = Column(Text, nullable=False)
     keywords = Column(JSON, nullable=False, default=list)
     refers_to = Column(JSON, nullable=False, default=list)
+
+
+class Fact(SourceMixin, Base):
+    """An answer unit for one fact in prose: its B1 answer, the verbatim source sentence, search words."""
+
+    __tablename__ = "facts"
+    id = Column(String(80), primary_key=True)
+    about = Column(String(80), index=True)
+    quote = Column(Text, nullable=False)
+    answer = Column(Text, nullable=False)
+    context = Column(Text)
+    keywords = Column(JSON, nullable=False, default=list)
+    questions = Column(JSON, nullable=False, default=list)
+
+
+class SynonymGroup(Base):
+    """Words that mean the same in a question, for the ranking's query expansion."""
+
+    __tablename__ = "synonyms"
+    id = Column(Integer, primary_key=True)
+    words = Column(JSON, nullable=False)
+    is_local = Column(Boolean, nullable=False, default=False)
 
 
 class Name(Base):

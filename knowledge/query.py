@@ -22,6 +22,7 @@ from sqlalchemy import select
 from knowledge import models
 from knowledge.db import Database, KnowledgeBaseMissing
 from knowledge.gazetteer import GEONAMES_SOURCE, distance_km
+from knowledge.ranker import Decision, Evidence, Ranker, build_units
 from knowledge.retrieval import Bm25Index, Scored
 from knowledge.text import STOPWORDS, clean, compact, normalise, terms
 
@@ -31,6 +32,8 @@ NAME_THRESHOLD = 80
 PLACE_THRESHOLD = 88
 #: How often a non-SQLite KB is asked whether a new build has landed.
 REFRESH_SECONDS = float(os.environ.get("KB_REFRESH_SECONDS", "5"))
+#: Words after which a lower-case word may be a town ('ik woon in ommen').
+PLACE_PREPOSITIONS = {"in", "bij", "uit", "te", "rond", "rondom", "omgeving", "naar", "van", "near", "from"}
 #: Words around a place name that are not part of it.
 PLACE_NOISE = {"gemeente", "gem", "plaats", "stad", "dorp", "regio", "omgeving", "buurt", "centrum", "rond", "rondom"}
 
@@ -80,6 +83,9 @@ class _Snapshot:
         self.statistics = list(session.execute(select(models.Statistic).order_by(models.Statistic.id)).scalars())
         self.statistics_by_id = {s.id: s for s in self.statistics}
         self.passages = list(session.execute(select(models.Passage).order_by(models.Passage.id)).scalars())
+        self.facts = list(session.execute(select(models.Fact).order_by(models.Fact.id)).scalars())
+        self.facts_by_id = {f.id: f for f in self.facts}
+        self.synonyms = [list(g.words) for g in session.execute(select(models.SynonymGroup)).scalars()]
         self.desks = list(session.execute(select(models.IdoLocation).order_by(models.IdoLocation.place)).scalars())
         names = list(session.execute(select(models.Name)).scalars())
         places = list(session.execute(select(models.Place)).scalars())
@@ -101,6 +107,31 @@ class _Snapshot:
             f"{p.name} {' '.join(p.aliases)} {p.summary} {p.audience or ''} {' '.join(p.details)}" for p in programmes])
         self.statistic_index = Bm25Index(self.statistics, [self._statistic_text(s) for s in self.statistics])
         self.passage_index = Bm25Index(self.passages, [f"{p.title} {p.title} {p.text} {' '.join(p.keywords)}" for p in self.passages])
+        self._ranker: Optional[Ranker] = None
+        self._ranker_lock = threading.Lock()
+
+    @property
+    def ranker(self) -> Ranker:
+        """The ranking over every answer unit of this build, made on first use."""
+        if self._ranker is None:
+            with self._ranker_lock:
+                if self._ranker is None:
+                    self._ranker = Ranker(*build_units(self.records, self.statistics, self.facts, self.passages),
+                                          synonyms=self.synonyms)
+        return self._ranker
+
+    def related(self) -> Dict[str, str]:
+        """Record id -> one related record (a programme's parent or part, an example's programme), both ways."""
+        out: Dict[str, str] = {}
+        for p in self.records["programmes"].values():
+            if p.part_of:
+                out[p.id] = p.part_of
+                out.setdefault(p.part_of, p.id)
+        for e in self.records["examples"].values():  # a practice example and the programme it shows
+            for programme in e.programmes[:1]:
+                out.setdefault(e.id, programme)
+                out.setdefault(programme, e.id)
+        return out
 
     def _statistic_text(self, s: models.Statistic) -> str:
         about = self.name_of(s.about) if s.about else ""
@@ -214,6 +245,34 @@ class KnowledgeBase:
     def passages(self) -> List[models.Passage]:
         return list(self._snap().passages)
 
+    def facts(self) -> List[models.Fact]:
+        return list(self._snap().facts)
+
+    def fact(self, ref_id: str) -> Optional[models.Fact]:
+        return self._snap().facts_by_id.get(ref_id)
+
+    def unit_record(self, kind: str, ref_id: str):
+        """The record behind an answer unit, of any kind."""
+        if kind == "statistics":
+            return self.statistic(ref_id)
+        if kind == "facts":
+            return self.fact(ref_id)
+        if kind == "passages":
+            return next((p for p in self._snap().passages if p.id == ref_id), None)
+        return self.record(kind, ref_id)
+
+    # -- ranking over every answer unit ----------------------------------------------------
+    def decide(self, evidence: Evidence, limit: int = 5) -> Decision:
+        """Rank every answer unit for one turn and decide: answer, clarify or unknown."""
+        snap = self._snap()
+        if not evidence.related:
+            evidence.related = snap.related()
+        return snap.ranker.decide(evidence, limit)
+
+    def unit(self, key: str):
+        """An answer unit by its key ('facts:fact-x'), or None."""
+        return next((u for u in self._snap().ranker.units if u.key == key), None)
+
     # -- names ---------------------------------------------------------------------------
     def find(self, text: str, kinds: Optional[Sequence[str]] = None, limit: int = 5) -> List[Match]:
         """Records whose name or alias is closest to `text`, best first, each with its score."""
@@ -312,6 +371,8 @@ class KnowledgeBase:
             original = original[1:]  # a capital at the start of a sentence says nothing
         capitalised = {normalise(w) for w in original if w[:1].isupper() or w[:2] in ("'s", "’s")}
         tokens = normalise(raw).split()
+        # People type towns in lower case too: a word right after 'in', 'bij', 'uit', ... may be one.
+        capitalised |= {t for before, t in zip(tokens, tokens[1:]) if before in PLACE_PREPOSITIONS and t not in STOPWORDS}
         for size in (3, 2, 1):
             for start in range(0, max(0, len(tokens) - size + 1)):
                 gram = tokens[start:start + size]

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Dict, List, Optional
 
-from pydantic import BaseModel, Extra, HttpUrl, constr, root_validator, validator
+from pydantic import BaseModel, Extra, HttpUrl, conlist, constr, root_validator, validator
 
 ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
 # A date as precise as the source is: a year, a month or a day.
@@ -65,6 +65,8 @@ class Programme(Named):
     kind: constr(regex=r"^(programma|activiteit|dienst|project|voorziening)$") = "programma"
     summary: Text
     audience: Optional[Text] = None
+    #: Needs and situations the programme serves, in a citizen's words ("ik wil leren mailen"): for retrieval.
+    needs: List[ShortText] = []
     cost: Optional[ShortText] = None
     #: Only when the cost statement comes from elsewhere than the record's own source.
     cost_source: Optional[Source] = None
@@ -191,6 +193,41 @@ class Passage(Strict):
     refers_to: List[Id] = []
 
 
+class Fact(Strict):
+    """One fact of the handbook (or of a dated public source) with its own B1 answer: an answer unit.
+
+    `quote` holds the source sentence(s) verbatim, so tests can check that the answer says no more than its
+    source (every number in `answer` is in `quote`) and that every sentence of the handbook has a unit.
+    """
+
+    id: Id
+    section: Optional[ShortText] = None
+    source: Optional[Source] = None
+    about: Optional[Id] = None
+    quote: Text
+    answer: Text
+    context: Optional[Text] = None
+    keywords: List[ShortText] = []
+    questions: List[ShortText] = []
+
+    @root_validator(skip_on_failure=True)
+    def _section_or_source(cls, values):
+        if not values.get("section") and not values.get("source"):
+            raise ValueError("een feit heeft een 'section' (deel van het handboek) of een 'source' met url nodig")
+        return values
+
+
+class Synonyms(Strict):
+    """Words that mean the same in a question ('plek', 'locatie', 'vestiging'): ways of saying, not facts."""
+
+    words: conlist(ShortText, min_items=2)
+
+    @property
+    def name(self) -> str:
+        """A group is known by its first word: a library's own group with that first word replaces ours."""
+        return self.words[0]
+
+
 class ExtraPlace(Strict):
     name: ShortText
     municipality: Optional[ShortText] = None
@@ -265,6 +302,8 @@ YAML_KINDS: Dict[str, type] = {
     "organisations": Organisation,
     "topics": Topic,
     "passages": Passage,
+    "facts": Fact,
+    "synonyms": Synonyms,
     "places": ExtraPlace,
 }
 

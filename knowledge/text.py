@@ -70,6 +70,32 @@ def _stemmer():
     return snowballstemmer.stemmer("dutch")
 
 
+@lru_cache(maxsize=1)
+def _lexicon() -> frozenset:
+    """Dutch word forms and lemmas that spaCy knows (lookup table and stop words): 'is this a word?'."""
+    from spacy.lang.nl.stop_words import STOP_WORDS  # a word list only; no pipeline is loaded
+
+    table = _lemmas()
+    return frozenset(normalise(w) for w in (*table, *table.values(), *STOP_WORDS))
+
+
+@lru_cache(maxsize=1)
+def _function_words() -> frozenset:
+    from spacy.lang.nl.stop_words import STOP_WORDS
+
+    return frozenset(normalise(w) for w in STOP_WORDS)
+
+
+def is_word(word: str) -> bool:
+    """A known Dutch word (not a name, a typo or another language)."""
+    return word in _lexicon()
+
+
+def is_function_word(word: str) -> bool:
+    """A word that carries little meaning in a question ('alleen', 'zo', 'eigenlijk'), by spaCy's list."""
+    return word in STOPWORDS or word in _function_words()
+
+
 def words(text: str) -> List[str]:
     return normalise(text).split()
 

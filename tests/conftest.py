@@ -10,7 +10,7 @@ import pytest
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 ROOT = Path(__file__).resolve().parent.parent
-DOCUMENT = ROOT.parent / "shared" / "seed" / "000_5ad5b245717d6976.txt"
+DOCUMENT = ROOT / "knowledge" / "source" / "handreiking-2021.txt"
 
 
 @pytest.fixture(scope="session")

@@ -181,8 +181,27 @@ def test_ido_unknown_place(kb):
 
 def test_discontinued_desk_is_never_offered(kb):
     text = only_text(run(ido.ActionFindIdo(), "ido in Sleeuwijk", "find_ido", [("place", "Sleeuwijk")])[0])
+    first, *offers = text.split("\n")
+    assert "Sleeuwijk" in first and "gestopt" in first and "2024" in first  # said plainly, with its date
     for gone in ("Sleeuwijk", "Dussen", "Rijswijk"):
-        assert f"in {gone}," not in text and f"{gone} (" not in text
+        assert not any(gone in line for line in offers), offers
+
+
+@pytest.mark.parametrize("question", ["kan mijn vader in dussen naar het informatiepunt?",
+                                      "wanneer is het ido in dussen open"])
+def test_a_stopped_desk_asked_by_name_is_said_to_have_stopped(kb, question):
+    action = ido.ActionFindIdo() if "kan" in question else ido.ActionIdoOpeningHours()
+    text = only_text(run(action, question, "find_ido")[0])
+    assert "Dussen" in text.split("\n")[0] and "gestopt" in text
+    assert not re.search(r"Dussen[^\n]{0,60}\d{1,2}[:.]\d{2}", text)  # no opening hours for it
+
+
+def test_announced_desks_nearby_carry_the_caveat(kb):
+    text = only_text(run(ido.ActionFindIdo(), "ido bij Molenlanden", "find_ido", [("place", "Giessenburg")])[0])
+    nearby = next(line for line in text.split("\n") if line.startswith("Ook in de buurt"))
+    for place in ("Bleskensgraaf", "Nieuw-Lekkerland"):
+        if place in nearby:
+            assert re.search(place + r" \(\d+ km, aangekondigd\)", nearby), nearby
 
 
 def test_announced_desk_is_offered_with_a_caveat(kb):

@@ -13,7 +13,7 @@ from typing import Iterator, Tuple
 import pytest
 
 from actions import answers
-from actions.ido import website
+from actions.ido import nearby_answer, website
 
 MAX_WORDS_PER_ANSWER = 60
 MAX_AVERAGE_SENTENCE = 15
@@ -50,9 +50,9 @@ def all_answers(kb) -> Iterator[Tuple[str, answers.Answer]]:
         yield f"figure national {stat.id}", answers.figure(stat, None, national_only=True)
     yield "figure unknown", answers.figure_unknown(kb.statistics()[:3])
     site = website(kb)
-    for desk in kb.ido_desks():
+    for desk in kb.ido_desks(include_discontinued=True):
         near = kb.nearest_ido(desk.geocoded_as or desk.place, limit=3)
-        yield f"ido {desk.place}", answers.ido_nearby(near.place, near.desks, site)
+        yield f"ido {desk.place}", nearby_answer(kb, near.place)
         yield f"hours {desk.place}", answers.ido_hours(desk, 0.0, near.place)
         yield f"government {desk.place}", answers.government_route(kb.programme("ido"), "uw belastingaangifte",
                                                                     answers.ido_nearby(near.place, near.desks, site))
@@ -62,6 +62,12 @@ def all_answers(kb) -> Iterator[Tuple[str, answers.Answer]]:
     yield "programmes", answers.programme_list(kb.all("programmes"))
     for passage in kb.passages():
         yield f"passage {passage.id}", answers.unsure(kb.find("boekstart", limit=3), passage)
+        yield f"passage unit {passage.id}", answers.passage(passage)
+    for fact in kb.facts():
+        yield f"fact {fact.id}", answers.fact(fact)
+    units = kb._snap().ranker.units
+    yield "clarify", answers.clarify(units[:3])
+    yield "unknown", answers.unknown()
     yield "library", answers.library_route()
     yield "apology", answers.apology()
 

@@ -29,10 +29,28 @@ def test_invalid_reply_fails_both_checks(reply):
     assert "Failed to validate Action server response" in caught.value.message
 
 
-def test_install_replaces_the_method():
-    original = RemoteAction._validate_action_result
+def test_install_replaces_the_methods_and_uninstall_restores_all_of_them():
+    from rasa.core.channels.channel import UserMessage
+
+    before = (RemoteAction._validate_action_result, RemoteAction.run, UserMessage.__init__)
     try:
         rasa_server.install()
         assert RemoteAction._validate_action_result is rasa_server.validate_action_result
+        assert RemoteAction.run is rasa_server.run_remote_action
     finally:
-        RemoteAction._validate_action_result = original
+        rasa_server.uninstall()
+    assert (RemoteAction._validate_action_result, RemoteAction.run, UserMessage.__init__) == before
+
+
+def test_a_widget_opening_is_read_as_the_greeting():
+    """rasa-webchat opens with '/get_started': the user must get the greeting, not 'niet zeker'."""
+    from rasa.core.channels.channel import UserMessage
+
+    try:
+        rasa_server.install()
+        assert UserMessage("/get_started").text == "/greet"
+        assert UserMessage("  /get_started ").text == "/greet"
+        assert UserMessage("wat is /get_started").text == "wat is /get_started"
+    finally:
+        rasa_server.uninstall()
+    assert UserMessage("/get_started").text == "/get_started"

@@ -1,0 +1,222 @@
+"""The one answering action: every question that is not smalltalk comes here.
+
+It gathers the evidence of the turn (the words, the NLU's intent ranking and entities, the record and
+attribute the conversation was about, a place) and lets `knowledge` rank every answer unit with it.
+Then one rule: answer the best unit; ask a short question with the top candidates as buttons; or say
+plainly that the KB does not know and where to go. Services that need more than a unit (the nearest
+IDO desk, routes to the library or a person) are asked of the topic actions, which stay the experts.
+"""
+from __future__ import annotations
+
+import logging
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions import answers, examples, fallback, ido, programmes, schemes, statistics
+from actions.base import KBAction, Subject, entity_values, note_unanswered, say, user_text
+from knowledge import ranker
+from knowledge.ranker import Decision, Evidence, Unit, measured, same_answer
+
+logger = logging.getLogger(__name__)
+
+#: The topic action that knows how to serve an intent when no answer unit is clearly better.
+SERVICES = {
+    "find_ido": ido.ActionFindIdo,
+    "ido_opening_hours": ido.ActionIdoOpeningHours,
+    "ido_membership": ido.ActionIdoMembership,
+    "government_help": ido.ActionGovernmentHelp,
+    "library_service": fallback.ActionLibraryService,
+    "list_programmes": programmes.ActionListProgrammes,
+    "list_schemes": schemes.ActionListSchemes,
+    "ask_example": examples.ActionAnswerExample,
+    "ask_covenant": examples.ActionAnswerCovenant,
+}
+#: Buttons and payloads ("/ask_cost{...}") say exactly what they want: their own action answers.
+PAYLOAD_ACTIONS = {
+    **SERVICES,
+    "ask_what_is": programmes.ActionAnswerWhatIs,
+    "ask_audience": programmes.ActionAnswerAudience,
+    "ask_cost": programmes.ActionAnswerCost,
+    "ask_how_to_join": programmes.ActionAnswerHowToJoin,
+    "ask_scheme_amount": schemes.ActionAnswerSchemeAmount,
+    "ask_scheme_dates": schemes.ActionAnswerSchemeDates,
+    "ask_figure": statistics.ActionAnswerFigure,
+}
+#: Services that answer with a list or a picker: a question that names a record wants that record.
+LISTS = ("list_programmes", "list_schemes", "ask_example")
+#: Intents whose question is about a desk when a place is named: the IDO actions answer those.
+PLACE_INTENTS = ("find_ido", "ido_opening_hours", "government_help")
+#: Below this the NLU's first intent is only a guess.
+SURE_INTENT = 0.5
+#: How much a fact must score above the answering threshold to overrule a service intent the NLU is sure of.
+SERVICE_MARGIN = 0.15
+#: A clarifying question is preferred to a generic service reply when its best candidate covers this much
+#: of the question's words (idf-weighted).
+TELLING_LEXICAL = 0.7
+#: A name found inside the text counts as named only when it is (nearly) exact: a loose match is a guess.
+NAMED_SCORE = 95.0
+NAMED_KINDS = ("programmes", "schemes", "examples", "organisations", "topics")
+
+
+def intent_ranking(tracker: Tracker) -> Dict[str, float]:
+    message = tracker.latest_message or {}
+    ranking = {r.get("name"): float(r.get("confidence") or 0.0) for r in message.get("intent_ranking") or [] if r.get("name")}
+    if not ranking:
+        intent = message.get("intent") or {}
+        if intent.get("name"):
+            ranking[intent["name"]] = float(intent.get("confidence") or 0.0)
+    return ranking
+
+
+def named_records(tracker: Tracker, kb) -> List[str]:
+    """Ids of the records this turn names: NLU entities resolved against the KB, and names in the text."""
+    found: List[str] = []
+    for kind in NAMED_KINDS:
+        for value in entity_values(tracker, answers.ENTITY[kind]):
+            match = kb.lookup(value)
+            if match and match.id not in found:
+                found.append(match.id)
+    for match in kb.mentions(user_text(tracker), limit=5):
+        if match.score >= NAMED_SCORE and match.id not in found:
+            found.append(match.id)
+    return found
+
+
+def context_of(tracker: Tracker) -> Optional[str]:
+    subject = tracker.get_slot("subject")
+    return subject.split(":", 1)[1] if isinstance(subject, str) and ":" in subject else None
+
+
+def evidence_of(tracker: Tracker, kb) -> Evidence:
+    attribute, previous = tracker.get_slot("attribute"), tracker.get_slot("last_unit")
+    return Evidence(text=user_text(tracker), intents=intent_ranking(tracker), named=frozenset(named_records(tracker, kb)),
+                    context=context_of(tracker), context_attribute=attribute if isinstance(attribute, str) else None,
+                    previous=previous if isinstance(previous, str) else None)
+
+
+def subject_key(kb, unit: Unit) -> Optional[str]:
+    """The record a follow-up question will be about after this unit."""
+    if unit.kind in NAMED_KINDS:
+        return f"{unit.kind}:{unit.ref}"
+    kind = kb.kind_of(unit.about) if unit.about else None
+    return f"{kind}:{unit.about}" if kind else None
+
+
+class ActionAnswer(KBAction):
+    def name(self) -> Text:
+        return "action_answer"
+
+    def delegate(self, action_class, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+        action = action_class()
+        action.kb = self.kb  # the same KB handle (tests swap it)
+        return action.answer(dispatcher, tracker, domain) or []
+
+    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        kb = self.kb()
+        text = user_text(tracker)
+        ranking = intent_ranking(tracker)
+        intent = max(ranking, key=ranking.get) if ranking else None
+        sure = intent is not None and ranking[intent] >= SURE_INTENT
+
+        chosen = entity_values(tracker, "unit")
+        if chosen:  # a button of a clarifying question
+            unit = kb.unit(chosen[0])
+            if unit is not None:
+                return self.say_unit(dispatcher, tracker, kb, unit)
+        if text.startswith("/") and intent in PAYLOAD_ACTIONS:
+            return self.delegate(PAYLOAD_ACTIONS[intent], dispatcher, tracker, domain)
+
+        if intent in PLACE_INTENTS and sure:
+            place, _ = ido.place_from(tracker, kb, use_slot=False)
+            if place is not None:
+                return self.delegate(SERVICES[intent], dispatcher, tracker, domain)
+
+        evidence = evidence_of(tracker, kb)
+        decision = kb.decide(evidence)
+        best = decision.best
+        logger.info("turn %r intents=%s named=%s context=%s -> %s %s", text[:80], {k: round(v, 2) for k, v in list(ranking.items())[:3]},
+                    sorted(evidence.named), evidence.context, decision.move,
+                    [(r.unit.key, r.score, r.lexical) for r in decision.ranked[:3]])
+        figure_asked = (sure and intent == "ask_figure") or bool(measured(text))
+        # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
+        # The intent's own support for its record (an IDO question, for the IDO) does not count here.
+        overrules = (not (sure and intent in SERVICES) or best is None
+                     or best.score - best.record_prior >= ranker.ANSWER_AT + SERVICE_MARGIN)
+        if decision.move == "answer" and overrules and not (figure_asked and not best.unit.numeric):
+            events = self.say_unit(dispatcher, tracker, kb, best.unit)
+            if decision.also is not None:
+                say(dispatcher, render(kb, decision.also.unit, tracker))
+            return events
+        follow_up = evidence.context is not None and not evidence.named and len(text.split()) <= 6
+        if follow_up and evidence.context_attribute == "desk" and decision.move != "answer":
+            # 'is die al open?' after a desk: the desk of the conversation's place.
+            return self.delegate(ido.ActionIdoOpeningHours, dispatcher, tracker, domain)
+        # A clarifying question whose candidates explain the words of the question beats a generic reply.
+        telling = decision.move == "clarify" and (follow_up or best.lexical >= TELLING_LEXICAL
+                                                  or (intent in LISTS and bool(evidence.named)))
+        if sure and intent in SERVICES and not telling:
+            return self.delegate(SERVICES[intent], dispatcher, tracker, domain)
+        if sure and intent in ("out_of_scope", "library_service") and not telling:
+            if intent == "library_service":
+                return self.delegate(fallback.ActionLibraryService, dispatcher, tracker, domain)
+            return self.out_of_scope(dispatcher)
+        if figure_asked and not telling:
+            figures = [r.unit for r in decision.ranked if r.unit.numeric and r.unit.kind == "statistics"]
+            say(dispatcher, answers.figure_unknown([kb.statistic(u.ref) for u in figures]))
+            note_unanswered(tracker)
+            return []
+        if decision.move == "clarify":
+            say(dispatcher, answers.clarify(distinct(decision)))
+            note_unanswered(tracker)
+            return []
+        say(dispatcher, answers.unknown())
+        note_unanswered(tracker)
+        return []
+
+    def out_of_scope(self, dispatcher) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_out_of_scope")
+        return []
+
+    def say_unit(self, dispatcher, tracker, kb, unit: Unit) -> List[Dict[Text, Any]]:
+        say(dispatcher, render(kb, unit, tracker))
+        events = [SlotSet("attribute", unit.attribute), SlotSet("last_unit", unit.key)]
+        key = subject_key(kb, unit)
+        if key:
+            events.append(SlotSet("subject", key))
+        return events
+
+
+def distinct(decision: Decision, limit: int = 3) -> List[Unit]:
+    out: List[Unit] = []
+    for r in decision.ranked:
+        if not any(same_answer(r.unit, u) for u in out):
+            out.append(r.unit)
+        if len(out) == limit:
+            break
+    return out
+
+
+def render(kb, unit: Unit, tracker: Tracker) -> answers.Answer:
+    """The B1 answer of one unit, with the wording of the topic it belongs to."""
+    record = kb.unit_record(unit.kind, unit.ref)
+    if unit.kind == "statistics":
+        return answers.figure(record, statistics.counterpart(kb, record))
+    if unit.kind == "facts":
+        return answers.fact(record)
+    if unit.kind == "passages":
+        return answers.passage(record)
+    subject = Subject(unit.kind, record, "unit")
+    if unit.attribute == "audience":
+        return answers.audience(unit.kind, record)
+    if unit.attribute == "cost":
+        return answers.cost(unit.kind, record)
+    if unit.attribute == "join":
+        return answers.how_to_join(unit.kind, record)
+    if unit.attribute == "amount":
+        return schemes.ActionAnswerSchemeAmount().reply(subject, tracker)
+    if unit.attribute == "dates":
+        return answers.scheme_dates(record)
+    return answers.what_is(unit.kind, record, kb)

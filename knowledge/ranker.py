@@ -1,0 +1,502 @@
+"""Answer units and one ranking over all of them: every fact the KB holds, reachable by any question.
+
+An *answer unit* is one thing the bot can say: a programme's what / for whom / cost / how to join, a
+scheme's amount / dates / audience / how to join, each figure, each fact in prose (`facts`), each
+example, organisation, topic and passage. Every question ranks all units at once. The words of the
+question are one piece of evidence (BM25 over lemma + stem terms, Dutch compounds split against the
+KB's own vocabulary); the NLU's intent ranking, the records it named and the conversation's context
+are others. `decide` turns the ranking into one of three moves with one calibrated rule: answer,
+ask a short clarifying question, or say the KB does not know.
+
+No Rasa here: `actions/answer.py` gathers the evidence from the tracker and renders the move.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+
+from rapidfuzz import fuzz, process
+
+from knowledge.text import STOPWORDS, is_function_word, is_word, term, terms, words
+
+#: Which attributes of a unit each intent speaks for. An intent is evidence, not a switch.
+INTENT_ATTRIBUTES: Dict[str, Dict[str, float]] = {
+    "ask_what_is": {"what": 1.0, "example": 1.0, "fact": 0.5, "passage": 0.5},
+    "list_programmes": {"what": 1.0, "fact": 0.5},
+    "ask_audience": {"audience": 1.0},
+    "ask_cost": {"cost": 1.0},
+    "ask_how_to_join": {"join": 1.0},
+    "ask_scheme_amount": {"amount": 1.0},
+    "ask_scheme_dates": {"dates": 1.0},
+    "list_schemes": {"amount": 1.0, "what": 1.0},
+    "ask_figure": {"figure": 1.0},
+    "ask_example": {"example": 1.0},
+    "ask_covenant": {"what": 1.0, "fact": 0.5},
+    "ido_membership": {"cost": 1.0},
+    "nlu_fallback": {"fact": 1.0, "what": 1.0, "passage": 0.5},
+}
+
+#: Which records an intent speaks for (an IDO question is about the IDO), whatever the attribute.
+INTENT_RECORDS: Dict[str, FrozenSet[str]] = {
+    "government_help": frozenset({"ido"}),
+    "find_ido": frozenset({"ido"}),
+    "ido_membership": frozenset({"ido"}),
+    "ido_opening_hours": frozenset({"ido"}),
+    "ask_covenant": frozenset({"bibliotheekconvenant"}),
+}
+
+#: Words that say which attribute is asked, whatever the intent: part of a unit's own index text.
+ATTRIBUTE_WORDS = {
+    "what": "wat is betekent uitleg vertel over",
+    "audience": "voor wie doelgroep bedoeld geschikt",
+    "cost": "kosten kost betalen gratis prijs geld lid lidmaatschap",
+    "join": "meedoen aanmelden inschrijven deelnemen hoe",
+    "amount": "bedrag geld euro miljoen budget hoeveel",
+    "dates": "wanneer datum loopt tot besloten",
+    "figure": "hoeveel aantal cijfer",
+}
+
+#: The weights of the evidence; `decide` uses the thresholds. Set on held-out questions (see docs/DESIGN.md).
+W_LEXICAL = 0.60
+W_INTENT = 0.22
+W_NAMED = 0.25
+W_CONTEXT = 0.15
+W_YEAR = 0.10
+#: A named record's own units come just before the facts about it ('wat is het Jeugdpakket?').
+W_OWN = 0.03
+RECORD_KINDS = ("programmes", "schemes", "examples", "organisations", "topics")
+P_OTHER_SUBJECT = 0.30
+#: Weights of question words the units do not use (see `Ranker.query_terms`).
+FUNCTION_WORD_WEIGHT = 0.3
+#: A question whose words weigh less than this has no content words; its lexical evidence is neutral.
+EMPTY_QUESTION = 1.0
+NEUTRAL_LEXICAL = 0.5
+#: Matched idf weight that counts as fully telling on its own (about three specific words).
+MASS = 9.0
+COMMON_WORD_WEIGHT = 1.2
+UNKNOWN_WORD_SHARE = 0.7
+ANSWER_AT = 0.58
+#: The words alone may carry an answer: most of the question found in one unit, clearly ahead of the rest.
+LEXICAL_ANSWER_AT = 0.75
+MARGIN = 0.06
+CLARIFY_AT = 0.40
+
+
+@dataclass(frozen=True)
+class Unit:
+    key: str                 # "programmes:boekstart#cost", "facts:fact-x", "statistics:leden-2019"
+    kind: str                # the record kind
+    ref: str                 # the record id
+    attribute: str           # what, audience, cost, join, amount, dates, figure, fact, example, passage
+    about: str               # the record the unit is about ("" when none)
+    label: str               # a short title, for a button
+    years: FrozenSet[int] = frozenset()
+    numeric: bool = False    # it states a figure
+    numbers: FrozenSet[str] = frozenset()  # the figures it states ('62,9', '2019' left out), to see restatements
+
+
+@dataclass
+class Evidence:
+    """What is known of one turn: the words, the NLU's view, and the conversation so far."""
+
+    text: str
+    intents: Dict[str, float] = field(default_factory=dict)
+    named: FrozenSet[str] = frozenset()        # record ids named in this turn
+    context: Optional[str] = None              # record id the conversation was about
+    context_attribute: Optional[str] = None    # attribute of the previous answer
+    previous: Optional[str] = None             # key of the previous answer unit
+    related: Dict[str, str] = field(default_factory=dict)  # record id -> its parent (part_of), both ways
+
+    @property
+    def years(self) -> FrozenSet[int]:
+        return frozenset(int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", self.text))
+
+
+@dataclass(frozen=True)
+class Ranked:
+    unit: Unit
+    score: float
+    lexical: float
+    bm25: float
+    #: The part of the score that an intent gave for the record itself (an IDO question for the IDO).
+    record_prior: float = 0.0
+
+
+@dataclass(frozen=True)
+class Decision:
+    move: str                      # "answer", "clarify" or "unknown"
+    ranked: Tuple[Ranked, ...]     # best first
+    also: Optional[Ranked] = None  # a second unit to answer with (a question in two parts)
+
+    @property
+    def best(self) -> Optional[Ranked]:
+        return self.ranked[0] if self.ranked else None
+
+
+#: Question words that say what kind of answer is wanted: a date, a number.
+WHEN_WORDS = frozenset({"wanneer", "when", "sinds", "datum"})
+W_QUESTION_WORD = 0.06
+SHARE_QUESTION = re.compile(r"\b(welk|wat voor)\s+(deel|percentage|aandeel)\b|\bprocent\b|%", re.I)
+#: A question in two parts ('hoeveel ..., en wanneer ...?'): the two best related units answer it together.
+TWO_PARTS = re.compile(r"(,\s*|\s)en\s+(wie|wat|wanneer|waar|waarom|hoeveel|hoe|welke?|sinds|tot|op hoeveel|met wie|in welke?)\b"
+                       r"|\?.+\?", re.I)
+#: Words that ask for a count; the next content word says what is counted.
+COUNT_WORDS = ("hoeveel", "aantal", "many", "much")
+
+
+def measured(text: str) -> FrozenSet[str]:
+    """What a count question counts: 'hoeveel bezoekers hadden ...' -> the term of 'bezoekers'."""
+    tokens = words(text)
+    for i, w in enumerate(tokens):
+        if w in COUNT_WORDS:
+            for nxt in tokens[i + 1:i + 3]:
+                if nxt == "procent":
+                    break  # 'hoeveel procent van de scholen': a share, of anything
+                if nxt not in STOPWORDS and not is_function_word(nxt) and not nxt.isdigit():
+                    return frozenset({term(nxt)})
+    return frozenset()
+
+
+def split_compound(word: str, vocabulary: Iterable[str], min_part: int = 4, min_head: int = 4) -> List[str]:
+    """'bibliotheekabonnement' -> ['bibliotheek', 'abonnement'] when both parts are known words.
+
+    Dutch writes compounds as one word; a question and the KB often split them differently.
+    Tries every split point (with a linking 's' or 'e'), longest head first; returns [] when none fits.
+    """
+    known = vocabulary if isinstance(vocabulary, (set, frozenset, dict)) else set(vocabulary)
+    for cut in range(len(word) - min_part, min_head - 1, -1):
+        head, tail = word[:cut], word[cut:]
+        for link in ("", "s", "e"):
+            if link and not head.endswith(link):
+                continue
+            stem = head[: len(head) - len(link)] if link else head
+            if len(stem) >= min_head and stem in known and tail in known:
+                return [stem, tail]
+    return []
+
+
+class Ranker:
+    """BM25 over every unit's text, scored together with the NLU and the context."""
+
+    def __init__(self, units: Sequence[Unit], texts: Sequence[str], measures: Sequence[str] = (),
+                 synonyms: Sequence[Sequence[str]] = (), k1: float = 1.2, b: float = 0.5):
+        self.units = list(units)
+        self.k1, self.b = k1, b
+        raw_docs = [terms(t) for t in texts]
+        self.words = {w for doc in raw_docs for w in doc}
+        self.docs: List[Counter] = [Counter(self._expand(doc)) for doc in raw_docs]
+        #: Per unit, the terms of what it counts (a figure's subject, unit and keywords).
+        self.measures = [frozenset(self._expand(terms(m))) for m in measures] or [frozenset()] * len(self.units)
+        self.lengths = [sum(d.values()) for d in self.docs]
+        self.avg = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
+        df: Counter = Counter()
+        for d in self.docs:
+            df.update(d.keys())
+        n = max(1, len(self.docs))
+        self.idf = {t: math.log(1 + (n - f + 0.5) / (f + 0.5)) for t, f in df.items()}
+        self.max_idf = math.log(1 + (n - 0.5) / 1.5)
+        self.vocabulary = sorted(self.idf)
+        #: term -> the terms of the words that mean the same (knowledge/data/synonyms.yml)
+        self.synonyms: Dict[str, FrozenSet[str]] = {}
+        for group in synonyms:
+            group_terms = {t for w in group for t in terms(w)}
+            for t in group_terms:
+                self.synonyms[t] = frozenset(self.synonyms.get(t, frozenset()) | (group_terms - {t}))
+        self.postings: Dict[str, List[int]] = {}
+        for i, d in enumerate(self.docs):
+            for t in d:
+                self.postings.setdefault(t, []).append(i)
+
+    def _expand(self, doc: List[str]) -> List[str]:
+        out = list(doc)
+        for w in doc:
+            if len(w) >= 9:
+                out.extend(split_compound(w, self.words))
+        return out
+
+    def query_terms(self, text: str) -> List[Tuple[List[str], float, bool]]:
+        """Each content word of the question: the terms that may match it, its weight, and whether all must.
+
+        A word the units use weighs its idf; its synonyms may match for it. A word they do not use is
+        looked for as a synonym, as the parts of a compound (all parts needed) or as a near spelling.
+        Failing that it weighs little when it is an ordinary Dutch word ('thuis', 'dag') and much when it
+        is no known word (a name such as an invented programme, or a language the KB does not speak):
+        the KB not knowing it must show in the match.
+        """
+        out = []
+        seen = set()
+        for word in words(text):
+            if word in STOPWORDS:
+                continue
+            t = term(word)
+            if t in seen:
+                continue
+            seen.add(t)
+            same = sorted(x for x in self.synonyms.get(t, ()) if x in self.idf)
+            if t in self.idf:
+                out.append(([t, *same], self.idf[t] * (FUNCTION_WORD_WEIGHT if is_function_word(word) else 1.0), False))
+                continue
+            if same:
+                out.append((same, max(self.idf[x] for x in same), False))
+                continue
+            parts = split_compound(t, self.idf, min_head=3) if len(t) >= 7 else []
+            if parts:
+                out.append((parts, max(self.idf[p] for p in parts), True))
+                continue
+            close = process.extractOne(t, self.vocabulary, scorer=fuzz.ratio, score_cutoff=85) if len(t) >= 5 else None
+            if close:
+                out.append(([close[0]], self.idf[close[0]], False))
+            elif is_function_word(word) or word.isdigit():
+                out.append(([t], FUNCTION_WORD_WEIGHT, False))
+            elif is_word(word):
+                out.append(([t], COMMON_WORD_WEIGHT, False))
+            else:
+                out.append(([t], UNKNOWN_WORD_SHARE * self.max_idf, False))
+        return out
+
+    def lexical(self, text: str) -> Tuple[Dict[int, float], Dict[int, float]]:
+        """(BM25 score, idf-weighted share of the question found) per unit with any match."""
+        query = self.query_terms(text)
+        weights = [w for _, w, _ in query]
+        total = sum(weights) or 1.0
+        bm25: Dict[int, float] = {}
+        found: Dict[int, float] = {}
+        for alts, weight, need_all in query:
+            best: Dict[int, float] = {}
+            parts_found: Counter = Counter()
+            for t in alts:
+                idf = self.idf.get(t)
+                if idf is None:
+                    continue
+                for i in self.postings[t]:
+                    tf = self.docs[i][t]
+                    norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg)
+                    best[i] = max(best.get(i, 0.0), idf * tf * (self.k1 + 1) / (tf + norm))
+                    parts_found[i] += 1
+            for i, s in best.items():
+                bm25[i] = bm25.get(i, 0.0) + s
+                found[i] = found.get(i, 0.0) + weight * (parts_found[i] / len(alts) if need_all else 1.0)
+        # Confidence of the words: the share of the question found (a long story has many other words),
+        # and the weight found on its own (three telling words are telling, however long the story).
+        return bm25, {i: 0.5 * min(1.0, f / total) + 0.5 * min(1.0, f / MASS) for i, f in found.items()}
+
+    def rank(self, evidence: Evidence, limit: int = 5) -> List[Ranked]:
+        bm25, share = self.lexical(evidence.text)
+        # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
+        empty = sum(w for _, w, _ in self.query_terms(evidence.text)) < EMPTY_QUESTION
+        top_bm25 = max(bm25.values(), default=0.0) or 1.0
+        years = evidence.years
+        short = len(terms(evidence.text)) <= 4
+        follow_up = not evidence.named and short
+        previous = next((u for u in self.units if u.key == evidence.previous), None) if evidence.previous else None
+        measure = measured(evidence.text)
+        tokens = set(words(evidence.text))
+        asks_when = bool(tokens & WHEN_WORDS) or "welk jaar" in evidence.text.lower()
+        share_asked = bool(SHARE_QUESTION.search(evidence.text))
+        measure_asked = bool(tokens & set(COUNT_WORDS)) or share_asked
+        candidates = set(bm25)
+        if evidence.named or (follow_up and evidence.context):
+            wanted = set(evidence.named) | ({evidence.context} if follow_up and evidence.context else set())
+            candidates |= {i for i, u in enumerate(self.units) if u.about in wanted or u.ref in wanted}
+        # The conversation's subject counts for as much as the question lacks a subject of its own:
+        # fully for 'en voor wie is dat?', little for 'hoeveel e-books' after a question about BoekStart
+        # (its words fit another unit much better than any unit of the subject).
+        context_weight = W_CONTEXT
+        if follow_up and evidence.context and not empty:
+            inside, elsewhere = 0.0, 0.0
+            for i, found in share.items():
+                u = self.units[i]
+                if evidence.context in {u.about, u.ref, evidence.related.get(u.about, "")}:
+                    inside = max(inside, found)
+                else:
+                    elsewhere = max(elsewhere, found)
+            context_weight = W_CONTEXT * (1.0 - max(0.0, elsewhere - inside))
+        scored = []
+        for i in candidates:
+            u = self.units[i]
+            lexical = NEUTRAL_LEXICAL if empty else share.get(i, 0.0) * (0.85 + 0.15 * bm25.get(i, 0.0) / top_bm25)
+            score = W_LEXICAL * lexical
+            attribute_prior = W_INTENT * sum(p * INTENT_ATTRIBUTES.get(name, {}).get(u.attribute, 0.0)
+                                             for name, p in evidence.intents.items())
+            record_prior = W_INTENT * sum(p for name, p in evidence.intents.items() if u.about in INTENT_RECORDS.get(name, ()))
+            score += attribute_prior + record_prior
+            own = {u.about, u.ref} - {""}
+            relatives = own | {evidence.related.get(x, "") for x in own} - {""}
+            if evidence.named:
+                if own & evidence.named:
+                    score += W_NAMED + (W_OWN if u.kind in RECORD_KINDS else 0.0)
+                elif relatives & evidence.named:
+                    score += W_NAMED / 2
+                elif u.about and u.attribute in ("figure", "fact", "amount"):
+                    score -= P_OTHER_SUBJECT  # a figure about another subject is no answer to this one
+            if (evidence.named and previous is not None and short and u.numeric == previous.numeric
+                    and u.attribute == previous.attribute):
+                score += W_CONTEXT / 2  # 'en digisterker?' after a figure asks the same kind of thing
+            if follow_up and evidence.context and evidence.context in relatives:
+                score += context_weight
+                if evidence.context_attribute == u.attribute:
+                    score += context_weight / 3
+                if previous is not None and u.key != previous.key and u.label == previous.label:
+                    score += context_weight / 2  # the same figure for another year or place
+            if measure and u.numeric and u.kind in ("statistics", "facts") and not measure & self.measures[i]:
+                score -= P_OTHER_SUBJECT  # 'hoeveel bezoekers' is not answered by a count of locations
+            if asks_when and (u.years or u.attribute == "dates"):
+                score += W_QUESTION_WORD
+            if measure_asked and u.numeric:
+                score += W_QUESTION_WORD
+            if share_asked and any(n.endswith("%") for n in u.numbers):
+                score += W_QUESTION_WORD
+            if years and u.years:
+                score += W_YEAR if years & u.years else -W_YEAR
+            scored.append(Ranked(u, round(score, 4), round(lexical, 4), round(bm25.get(i, 0.0), 3), round(record_prior, 4)))
+        scored.sort(key=lambda r: (-r.score, -r.bm25, r.unit.key))
+        return scored[:limit]
+
+    def decide(self, evidence: Evidence, limit: int = 5) -> Decision:
+        whole = self._decide(evidence, limit)
+        split = TWO_PARTS.search(evidence.text)
+        if split is None or whole.move != "answer" or whole.also is not None:
+            return whole
+        # 'Hoeveel bezoeken in 2019, en hoeveel leden?': the second part is its own question, in the
+        # context of the first (its years, the records it named).
+        first, second = evidence.text[:split.start()], evidence.text[split.start():]
+        years = " ".join(str(y) for y in sorted(evidence.years))
+        parts = [self._decide(replace(evidence, text=first), limit),
+                 self._decide(replace(evidence, text=f"{second} {years}"), limit)]
+        if all(p.move == "answer" for p in parts) and not same_answer(parts[0].best.unit, parts[1].best.unit):
+            return Decision("answer", (parts[0].best, *whole.ranked), also=parts[1].best)
+        return whole
+
+    def _decide(self, evidence: Evidence, limit: int) -> Decision:
+        ranked = tuple(self.rank(evidence, limit))
+        if not ranked or ranked[0].score < CLARIFY_AT:
+            return Decision("unknown", ranked)
+        best = ranked[0]
+        rival = next((r for r in ranked[1:] if not same_subject(r.unit, best.unit)), None)
+        strong = best.score >= ANSWER_AT or (best.lexical >= LEXICAL_ANSWER_AT and best.score >= CLARIFY_AT)
+        if strong and (rival is None or best.score - rival.score >= MARGIN):
+            return Decision("answer", ranked)
+        if best.score >= ANSWER_AT and rival.score >= ANSWER_AT and related(best.unit, rival.unit):
+            # Two strong answers about one thing ('hoeveel bezoeken en hoeveel leden'): give both.
+            return Decision("answer", ranked, also=rival)
+        return Decision("clarify", ranked)
+
+
+def related(a: Unit, b: Unit) -> bool:
+    """Two units that may be answered together: about the same record, or both figures of one kind."""
+    return bool(a.about and a.about == b.about) or (a.kind == b.kind == "statistics" and a.years == b.years)
+
+
+def same_subject(a: Unit, b: Unit) -> bool:
+    """Two units about one record: choosing between them needs no question to the user."""
+    return same_answer(a, b) or bool(a.about and a.about == b.about and not (a.numeric and b.numeric))
+
+
+def same_answer(a: Unit, b: Unit) -> bool:
+    """Two units that say the same thing to the user (a figure and the fact that quotes it)."""
+    return a.key == b.key or (a.ref == b.ref and a.attribute == b.attribute) or bool(a.numbers & b.numbers)
+
+
+SCALE = {"duizend": 1e3, "miljoen": 1e6, "miljard": 1e9}
+
+
+def figures_in(text: str) -> FrozenSet[str]:
+    """The figures a text states, as values ('28 duizend' and '28.000' are both '28000'); years left out."""
+    out = set()
+    for number, percent, scale in re.findall(r"(\d+(?:[.,]\d+)*)(\s?%)?(?:\s+(duizend|miljoen|miljard))?", text or ""):
+        if re.fullmatch(r"(19|20)\d\d", number) and not percent:
+            continue
+        value = float(number.replace(".", "").replace(",", ".")) if re.search(r"\.\d{3}\b", number) or "," in number \
+            else float(number)
+        value *= SCALE.get(scale, 1.0)
+        out.add(f"{value:g}{'%' if percent else ''}")
+    return frozenset(out)
+
+
+# -- units from the records -----------------------------------------------------------------------
+def _years(*texts: Optional[str]) -> FrozenSet[int]:
+    return frozenset(int(y) for t in texts if t for y in re.findall(r"\b(19\d\d|20\d\d)\b", str(t)))
+
+
+def _join(*parts) -> str:
+    out = []
+    for p in parts:
+        if isinstance(p, (list, tuple)):
+            out.extend(str(x) for x in p if x)
+        elif p:
+            out.append(str(p))
+    return " ".join(out)
+
+
+def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, facts: Sequence, passages: Sequence
+                ) -> Tuple[List[Unit], List[str], List[str]]:
+    """Every answer unit of one KB snapshot, with the text it is found by and what it counts (figures)."""
+    units: List[Unit] = []
+    texts: List[str] = []
+    measures: List[str] = []
+
+    def add(unit: Unit, *text, measure: str = "") -> None:
+        units.append(unit)
+        texts.append(_join(*text))
+        measures.append(measure)
+
+    for p in records.get("programmes", {}).values():
+        names = [p.name, p.name, *p.aliases]
+        needs = list(getattr(p, "needs", None) or [])
+        add(Unit(f"programmes:{p.id}#what", "programmes", p.id, "what", p.id, p.name),
+            names, p.summary, p.details, needs, needs, ATTRIBUTE_WORDS["what"])
+        if p.audience:
+            add(Unit(f"programmes:{p.id}#audience", "programmes", p.id, "audience", p.id, f"{p.name}: voor wie?"),
+                names, p.audience, needs, ATTRIBUTE_WORDS["audience"])
+        if p.cost:
+            add(Unit(f"programmes:{p.id}#cost", "programmes", p.id, "cost", p.id, f"{p.name}: wat kost het?"),
+                names, p.cost, ATTRIBUTE_WORDS["cost"])
+        if p.how_to_join:
+            add(Unit(f"programmes:{p.id}#join", "programmes", p.id, "join", p.id, f"{p.name}: hoe doe ik mee?"),
+                names, p.how_to_join, ATTRIBUTE_WORDS["join"])
+    for s in records.get("schemes", {}).values():
+        names = [s.name, s.name, *s.aliases]
+        add(Unit(f"schemes:{s.id}#what", "schemes", s.id, "what", s.id, s.name),
+            names, s.summary, s.purpose, s.details, ATTRIBUTE_WORDS["what"])
+        parts = [_join(x.name, x.channel, x.purpose) for x in s.parts]
+        add(Unit(f"schemes:{s.id}#amount", "schemes", s.id, "amount", s.id, f"{s.name}: hoeveel geld?", numeric=True),
+            names, s.channel, parts, ATTRIBUTE_WORDS["amount"])
+        if s.runs_until or s.starts or s.decided_on or s.announced_on:
+            add(Unit(f"schemes:{s.id}#dates", "schemes", s.id, "dates", s.id, f"{s.name}: wanneer?",
+                     _years(s.runs_until, s.starts, s.decided_on, s.announced_on)),
+                names, s.runs_until, s.starts, s.announced_in, ATTRIBUTE_WORDS["dates"])
+        if s.target_groups:
+            add(Unit(f"schemes:{s.id}#audience", "schemes", s.id, "audience", s.id, f"{s.name}: voor wie?"),
+                names, s.target_groups, ATTRIBUTE_WORDS["audience"])
+        add(Unit(f"schemes:{s.id}#join", "schemes", s.id, "join", s.id, f"{s.name}: hoe doet de bieb mee?"),
+            names, s.how_to_join, ATTRIBUTE_WORDS["join"])
+    for kind in ("examples", "organisations", "topics"):
+        for r in records.get(kind, {}).values():
+            attribute = "example" if kind == "examples" else "what"
+            add(Unit(f"{kind}:{r.id}#what", kind, r.id, attribute, r.id, r.name, _years(getattr(r, "started", None))),
+                [r.name, r.name, *r.aliases], getattr(r, "full_name", None), getattr(r, "title", None),
+                getattr(r, "place", None), r.summary, getattr(r, "details", None), getattr(r, "role", None),
+                getattr(r, "points", None))
+    names_of = {rid: rec.name for kind in records.values() for rid, rec in kind.items()}
+    for st in statistics:
+        add(Unit(f"statistics:{st.id}", "statistics", st.id, "figure", st.about or "", st.subject[0].upper() + st.subject[1:],
+                 _years(str(st.year or ""), st.period, st.as_of), numeric=True, numbers=figures_in(st.phrasing)),
+            st.subject, st.subject, st.unit, st.keywords, st.keywords, st.phrasing, st.context, names_of.get(st.about or "", ""),
+            st.period, str(st.year or ""), ATTRIBUTE_WORDS["figure"], measure=_join(st.subject, st.unit, st.keywords))
+    quotes = Counter(" ".join(f.quote.split()) for f in facts)
+    for f in facts:
+        # A sentence split over several units would make them all match the same words: then the
+        # unit is found by its own answer, keywords and questions only.
+        quote = f.quote if quotes[" ".join(f.quote.split())] == 1 else ""
+        label = f.answer if len(f.answer) <= 60 else f.answer[:57].rsplit(" ", 1)[0] + "…"
+        add(Unit(f"facts:{f.id}", "facts", f.id, "fact", f.about or "", label, _years(f.quote),
+                 numeric=bool(figures_in(f.answer)), numbers=figures_in(f.answer)),
+            f.answer, f.answer, quote, f.context, f.keywords, f.keywords, f.questions, f.questions,
+            names_of.get(f.about or "", ""), measure=_join(f.answer, f.keywords))
+    for ps in passages:
+        add(Unit(f"passages:{ps.id}", "passages", ps.id, "passage", (ps.refers_to or [""])[0], ps.title),
+            ps.title, ps.title, ps.text, ps.keywords)
+    return units, texts, measures

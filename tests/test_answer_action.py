@@ -1,0 +1,127 @@
+"""The one answering action and the ranking under it, against a real KB.
+
+The NLU is given here (intent and confidence), so each test shows one mechanism: a need finds its
+programme, a fact in prose is reachable, a name the KB does not know is not answered about, a figure
+for another subject is not given, follow-ups keep the thread, a weak match asks instead of guessing.
+The phrasings are our own, not those of the evaluation sets.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence, Tuple
+
+import pytest
+from rasa_sdk import Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+import knowledge.query
+from actions import answer
+from knowledge.ranker import Evidence, measured, split_compound
+
+
+@pytest.fixture(autouse=True)
+def use_test_kb(kb, monkeypatch, tmp_path):
+    monkeypatch.setattr(knowledge.query, "_default", kb)
+    from actions import base
+    from bot.feedback import FeedbackStore
+
+    store = FeedbackStore(f"sqlite:///{tmp_path / 'feedback.sqlite3'}")
+    monkeypatch.setattr(base, "_feedback_store", lambda: store)
+
+
+def ask(text: str, intent: str = "nlu_fallback", confidence: float = 0.9, entities: Sequence[Tuple[str, str]] = (),
+        slots: Optional[dict] = None):
+    latest = {"text": text, "intent": {"name": intent, "confidence": confidence},
+              "intent_ranking": [{"name": intent, "confidence": confidence}],
+              "entities": [{"entity": e, "value": v} for e, v in entities]}
+    tracker = Tracker("test", slots or {}, latest, [], False, None, {}, "action_listen")
+    dispatcher = CollectingDispatcher()
+    events = answer.ActionAnswer().run(dispatcher, tracker, {})
+    text_out = "\n".join((m.get("text") or m.get("response") or "") + "".join(f"\n[{b['title']}]" for b in m.get("buttons") or [])
+                         for m in dispatcher.messages)
+    return text_out, events, dispatcher.messages
+
+
+def slot(events, name):
+    return next((e["value"] for e in events if e.get("event") == "slot" and e.get("name") == name), None)
+
+
+# -- the ranking's own parts ----------------------------------------------------------------------
+def test_compounds_split_against_known_words():
+    assert split_compound("bibliotheekabonnement", {"bibliotheek", "abonnement"}) == ["bibliotheek", "abonnement"]
+    assert split_compound("werkplekkentelling", {"werkplek", "telling"}) == []  # 'werkplekken' is not 'werkplek'
+    assert split_compound("onbekendwoord", {"bibliotheek"}) == []
+
+
+def test_what_a_count_question_counts():
+    assert measured("hoeveel bezoekers hadden de IDO's") and not measured("wat is boekstart")
+    assert measured("hoeveel procent van de scholen") == frozenset()
+
+
+def test_a_question_with_a_word_the_kb_does_not_know_is_not_a_match(kb):
+    known = kb.decide(Evidence("op hoeveel plekken was er walk and talk"))
+    invented = kb.decide(Evidence("op hoeveel plekken was er de Zwoegelbrug"))
+    assert known.best.lexical > invented.best.lexical
+
+
+# -- the action -----------------------------------------------------------------------------------
+def test_a_described_need_finds_the_programme(kb):
+    text, events, _ = ask("ik heb nog nooit met een computer gewerkt en wil dat graag leren")
+    assert re.search(r"klik\s*&\s*tik|digisterker|digivaardigheid|cursus", text, re.I), text
+
+
+def test_a_fact_in_prose_is_reachable(kb):
+    text, events, _ = ask("wie beslist er mee over de besteding van het leefstijlgeld uit het jeugdpakket")
+    assert "gemeenteraad" in text and "Bron:" in text
+    assert slot(events, "subject") == "schemes:jeugdpakket"
+
+
+def test_the_answer_is_said_with_its_events(kb):
+    """The whole list of events: what a follow-up needs, and nothing else."""
+    text, events, messages = ask("wie startten in 2019 het project digitale inclusie", intent="ask_what_is", confidence=0.7)
+    assert len(messages) == 1 and "Manifestgroep" in text
+    unit = slot(events, "last_unit")
+    assert unit and unit.startswith(("facts:", "programmes:"))
+    assert events == [SlotSet("attribute", slot(events, "attribute")), SlotSet("last_unit", unit),
+                      SlotSet("subject", slot(events, "subject"))]
+
+
+def test_a_name_the_kb_does_not_know_gets_no_answer_about_it(kb):
+    text, _, _ = ask("hoe meld ik me aan voor de Zwoegelbrug-leesclub voor grootouders", intent="ask_how_to_join", confidence=0.8)
+    assert re.search(r"weet ik niet|niet precies|staat niet|vraag", text, re.I), text
+    assert "Zwoegelbrug" not in text
+
+
+def test_a_figure_for_another_subject_is_not_given(kb):
+    """The KB counts Walk & Talk participants, not Taalcafé visitors: asked for the second, no number."""
+    text, _, _ = ask("hoeveel bezoekers had het taalcafé in 2019", intent="ask_figure", entities=[("programme", "taalcafé")])
+    assert not re.search(r"\b20[.,]?000\b|20 duizend", text), text
+
+
+def test_a_follow_up_without_words_uses_the_subject(kb):
+    text, events, _ = ask("en voor wie is dat?", intent="ask_audience", slots={"subject": "programmes:walk-and-talk"})
+    assert "Walk & Talk" in text and "werkzoekend" in text.lower()
+    assert slot(events, "attribute") == "audience"
+
+
+def test_a_follow_up_with_a_year_gives_the_same_figure_for_that_year(kb):
+    text, _, _ = ask("en in 2020?", intent="ask_figure", confidence=0.6,
+                     slots={"subject": "programmes:ido", "attribute": "figure", "last_unit": "statistics:ido-locaties-2019"})
+    assert re.search(r"\b73\b", text), text
+
+
+def test_a_chosen_button_answers_that_unit(kb):
+    text, events, _ = ask('/ask_what_is{"unit": "facts:fact-walk-talk-uwv"}', intent="ask_what_is", confidence=1.0,
+                          entities=[("unit", "facts:fact-walk-talk-uwv")])
+    assert "UWV" in text and slot(events, "last_unit") == "facts:fact-walk-talk-uwv"
+
+
+def test_a_place_with_a_government_question_gets_the_desks(kb):
+    text, _, _ = ask("mijn tante in harlingen snapt niks van haar toeslagen, kan ze ergens heen", intent="government_help")
+    assert "Harlingen" in text
+
+
+def test_out_of_scope_without_a_fitting_fact_says_so(kb):
+    _, _, messages = ask("hoe laat speelt ajax zondag", intent="out_of_scope", confidence=0.95)
+    assert messages[0].get("response") == "utter_out_of_scope"
