@@ -34,6 +34,11 @@ SERVICES = {
     "ask_example": examples.ActionAnswerExample,
     "ask_covenant": examples.ActionAnswerCovenant,
 }
+#: Smalltalk: the domain's response answers it, unless the words clearly ask a question the KB can answer
+#: ('ik ben 76 en heb nog nooit een computer aangeraakt ...' is no question about the bot being a computer).
+SMALLTALK = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank", "affirm": "utter_affirm",
+             "deny": "utter_deny", "bot_capabilities": "utter_capabilities", "bot_challenge": "utter_bot_challenge",
+             "ask_human": "utter_ask_human"}
 #: Buttons and payloads ("/ask_cost{...}") say exactly what they want: their own action answers.
 PAYLOAD_ACTIONS = {
     **SERVICES,
@@ -128,6 +133,9 @@ class ActionAnswer(KBAction):
                 return self.say_unit(dispatcher, tracker, kb, unit)
         if text.startswith("/") and intent in PAYLOAD_ACTIONS:
             return self.delegate(PAYLOAD_ACTIONS[intent], dispatcher, tracker, domain)
+        if text.startswith("/") and intent in SMALLTALK:
+            dispatcher.utter_message(response=SMALLTALK[intent])
+            return []
 
         if intent in PLACE_INTENTS and sure:
             place, _ = ido.place_from(tracker, kb, use_slot=False)
@@ -143,13 +151,19 @@ class ActionAnswer(KBAction):
         figure_asked = (sure and intent == "ask_figure") or bool(measured(text))
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
-        overrules = (not (sure and intent in SERVICES) or best is None
+        overrules = (not (sure and (intent in SERVICES or intent in SMALLTALK)) or best is None
                      or best.score - best.record_prior >= ranker.ANSWER_AT + SERVICE_MARGIN)
+        if measured(text) and best is not None and not best.unit.numeric and not sure_service(intent, sure):
+            # 'hoeveel subsidie kreeg ...': a count was asked and no unit has it. Never another number instead.
+            return self.no_figure(dispatcher, tracker, kb, decision)
         if decision.move == "answer" and overrules and not (figure_asked and not best.unit.numeric):
             events = self.say_unit(dispatcher, tracker, kb, best.unit)
             if decision.also is not None:
                 say(dispatcher, render(kb, decision.also.unit, tracker))
             return events
+        if intent in SMALLTALK and (sure or decision.move != "answer"):
+            dispatcher.utter_message(response=SMALLTALK[intent])
+            return []
         follow_up = evidence.context is not None and not evidence.named and len(text.split()) <= 6
         if follow_up and evidence.context_attribute == "desk" and decision.move != "answer":
             # 'is die al open?' after a desk: the desk of the conversation's place.
@@ -164,15 +178,18 @@ class ActionAnswer(KBAction):
                 return self.delegate(fallback.ActionLibraryService, dispatcher, tracker, domain)
             return self.out_of_scope(dispatcher)
         if figure_asked and not telling:
-            figures = [r.unit for r in decision.ranked if r.unit.numeric and r.unit.kind == "statistics"]
-            say(dispatcher, answers.figure_unknown([kb.statistic(u.ref) for u in figures]))
-            note_unanswered(tracker)
-            return []
+            return self.no_figure(dispatcher, tracker, kb, decision)
         if decision.move == "clarify":
             say(dispatcher, answers.clarify(distinct(decision)))
             note_unanswered(tracker)
             return []
         say(dispatcher, answers.unknown())
+        note_unanswered(tracker)
+        return []
+
+    def no_figure(self, dispatcher, tracker, kb, decision: Decision) -> List[Dict[Text, Any]]:
+        figures = [r.unit for r in decision.ranked if r.unit.numeric and r.unit.kind == "statistics"]
+        say(dispatcher, answers.figure_unknown([kb.statistic(u.ref) for u in figures]))
         note_unanswered(tracker)
         return []
 
@@ -187,6 +204,11 @@ class ActionAnswer(KBAction):
         if key:
             events.append(SlotSet("subject", key))
         return events
+
+
+def sure_service(intent: Optional[str], sure: bool) -> bool:
+    """The NLU is sure of a desk or route question: its own action knows better than a count."""
+    return sure and intent in PLACE_INTENTS + ("ido_membership", "library_service")
 
 
 def distinct(decision: Decision, limit: int = 3) -> List[Unit]:

@@ -23,10 +23,6 @@ import yaml
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 
-#: Intents the rules answer with a fixed response (data/rules/smalltalk.yml).
-SMALLTALK = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank", "affirm": "utter_affirm",
-             "deny": "utter_deny", "bot_capabilities": "utter_capabilities", "bot_challenge": "utter_bot_challenge",
-             "ask_human": "utter_ask_human"}
 ENTITY_SLOTS = ("programme", "scheme", "organisation", "example", "topic", "place")
 
 
@@ -41,6 +37,18 @@ def reply_text(messages: List[dict], responses: Dict[str, list]) -> str:
         parts.append(m.get("text") or "")
         parts += [b.get("title", "") for b in m.get("buttons") or []]
     return "\n".join(parts)
+
+
+CLARIFY = "Ik weet niet precies wat u bedoelt"
+DONT_KNOW = ("Dat weet ik niet", "Dat cijfer heb ik niet", "Daar kan ik u helaas niet mee helpen", "ken ik niet",
+             "staat niet in mijn gegevens", "In welke plaats")
+
+
+def kind_of_reply(reply: str) -> str:
+    """'clarify', 'unknown' (no answer, a route or a question for the place) or 'answer'."""
+    if CLARIFY in reply:
+        return "clarify"
+    return "unknown" if any(d in reply for d in DONT_KNOW) else "answer"
 
 
 def judge(case: dict, reply: str) -> bool:
@@ -85,10 +93,7 @@ def main(argv=None) -> int:
         reply, intent, tracker = "", None, None
         for turn in case["turns"]:
             parsed = parse(turn)
-            intent = parsed["intent"]["name"]
-            if intent in SMALLTALK:
-                reply = reply_text([{"response": SMALLTALK[intent]}], responses)
-                continue
+            intent = parsed["intent"]["name"]  # every rule leads to action_answer (data/rules/)
             for ent in parsed.get("entities") or []:
                 if ent.get("entity") in ENTITY_SLOTS:
                     slots[ent["entity"]] = ent.get("value")
@@ -104,10 +109,13 @@ def main(argv=None) -> int:
 
     def score(verbose: bool) -> int:
         total_pass = total = 0
+        failed_as: Dict[str, int] = {"answer": 0, "clarify": 0, "unknown": 0}
         for path, cases in sets:
             by_who: Dict[str, List[int]] = {}
             for case in cases:
                 ok, reply, intent, tracker = run_case(case)
+                if not ok:
+                    failed_as[kind_of_reply(reply)] += 1
                 w = by_who.setdefault(case.get("who", "?"), [0, 0])
                 w[0] += ok
                 w[1] += 1
@@ -124,8 +132,10 @@ def main(argv=None) -> int:
             total_pass += passed
             total += len(cases)
         if verbose:
-            print(f"all: {total_pass}/{total} ({100 * total_pass / max(1, total):.1f}%)")
-        return total_pass
+            print(f"all: {total_pass}/{total} ({100 * total_pass / max(1, total):.1f}%); failed as: "
+                  f"{failed_as['answer']} wrong answers, {failed_as['clarify']} clarifying questions, "
+                  f"{failed_as['unknown']} 'not known' or routes")
+        return total_pass, failed_as["answer"]
 
     score(True)
     import knowledge.ranker as ranker
@@ -136,9 +146,10 @@ def main(argv=None) -> int:
         results = []
         for value in values.split(","):
             setattr(module, name, type(original)(value))
-            results.append(f"{value}:{score(False)}")
+            passed, wrong = score(False)
+            results.append(f"{value}:{passed}/{wrong}w")
         setattr(module, name, original)
-        print(f"sweep {name} (now {original}): " + " ".join(results))
+        print(f"sweep {name} (now {original}), passed/wrong answers: " + " ".join(results))
     return 0
 
 

@@ -13,7 +13,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -120,18 +120,26 @@ class _Snapshot:
                                           synonyms=self.synonyms)
         return self._ranker
 
-    def related(self) -> Dict[str, str]:
-        """Record id -> one related record (a programme's parent or part, an example's programme), both ways."""
-        out: Dict[str, str] = {}
+    def related(self) -> Dict[str, FrozenSet[str]]:
+        """Record id -> the records it belongs with: a programme's parent and parts, an example's programmes
+        and library, an organisation's examples. A question about one is often about the other."""
+        out: Dict[str, set] = {}
+
+        def link(a: str, b: str) -> None:
+            out.setdefault(a, set()).add(b)
+            out.setdefault(b, set()).add(a)
+
         for p in self.records["programmes"].values():
             if p.part_of:
-                out[p.id] = p.part_of
-                out.setdefault(p.part_of, p.id)
-        for e in self.records["examples"].values():  # a practice example and the programme it shows
-            for programme in e.programmes[:1]:
-                out.setdefault(e.id, programme)
-                out.setdefault(programme, e.id)
-        return out
+                link(p.id, p.part_of)
+        organisations = {normalise(o.name): o.id for o in self.records["organisations"].values()}
+        for e in self.records["examples"].values():
+            for programme in e.programmes:
+                link(e.id, programme)
+            if normalise(e.library) in organisations:
+                link(e.id, organisations[normalise(e.library)])
+        return {k: frozenset(v) for k, v in out.items()}
+
 
     def _statistic_text(self, s: models.Statistic) -> str:
         about = self.name_of(s.about) if s.about else ""

@@ -63,7 +63,7 @@ ATTRIBUTE_WORDS = {
 W_LEXICAL = 0.60
 W_INTENT = 0.22
 W_NAMED = 0.25
-W_CONTEXT = 0.15
+W_CONTEXT = 0.20
 W_YEAR = 0.10
 #: A named record's own units come just before the facts about it ('wat is het Jeugdpakket?').
 W_OWN = 0.03
@@ -81,7 +81,7 @@ UNKNOWN_WORD_SHARE = 0.7
 ANSWER_AT = 0.58
 #: The words alone may carry an answer: most of the question found in one unit, clearly ahead of the rest.
 LEXICAL_ANSWER_AT = 0.75
-MARGIN = 0.06
+MARGIN = 0.10
 CLARIFY_AT = 0.40
 
 
@@ -108,7 +108,7 @@ class Evidence:
     context: Optional[str] = None              # record id the conversation was about
     context_attribute: Optional[str] = None    # attribute of the previous answer
     previous: Optional[str] = None             # key of the previous answer unit
-    related: Dict[str, str] = field(default_factory=dict)  # record id -> its parent (part_of), both ways
+    related: Dict[str, FrozenSet[str]] = field(default_factory=dict)  # record id -> the records it belongs with
 
     @property
     def years(self) -> FrozenSet[int]:
@@ -136,6 +136,11 @@ class Decision:
         return self.ranked[0] if self.ranked else None
 
 
+def unhyphen(text: str) -> str:
+    """'IDO-locaties' as two words: the parts are what the units know ('IDO', 'locaties')."""
+    return re.sub(r"(?<=\w)-(?=\w)", " ", text or "")
+
+
 #: Question words that say what kind of answer is wanted: a date, a number.
 WHEN_WORDS = frozenset({"wanneer", "when", "sinds", "datum"})
 W_QUESTION_WORD = 0.06
@@ -149,12 +154,12 @@ COUNT_WORDS = ("hoeveel", "aantal", "many", "much")
 
 def measured(text: str) -> FrozenSet[str]:
     """What a count question counts: 'hoeveel bezoekers hadden ...' -> the term of 'bezoekers'."""
-    tokens = words(text)
+    tokens = words(unhyphen(text))
     for i, w in enumerate(tokens):
         if w in COUNT_WORDS:
             for nxt in tokens[i + 1:i + 3]:
-                if nxt == "procent":
-                    break  # 'hoeveel procent van de scholen': a share, of anything
+                if nxt in ("procent", "kost", "kosten", "betalen", "betaal"):
+                    break  # 'hoeveel procent van de scholen' is a share, 'hoeveel kost het' a price: of anything
                 if nxt not in STOPWORDS and not is_function_word(nxt) and not nxt.isdigit():
                     return frozenset({term(nxt)})
     return frozenset()
@@ -185,11 +190,11 @@ class Ranker:
                  synonyms: Sequence[Sequence[str]] = (), k1: float = 1.2, b: float = 0.5):
         self.units = list(units)
         self.k1, self.b = k1, b
-        raw_docs = [terms(t) for t in texts]
+        raw_docs = [terms(unhyphen(t)) for t in texts]
         self.words = {w for doc in raw_docs for w in doc}
         self.docs: List[Counter] = [Counter(self._expand(doc)) for doc in raw_docs]
         #: Per unit, the terms of what it counts (a figure's subject, unit and keywords).
-        self.measures = [frozenset(self._expand(terms(m))) for m in measures] or [frozenset()] * len(self.units)
+        self.measures = [frozenset(self._expand(terms(unhyphen(m)))) for m in measures] or [frozenset()] * len(self.units)
         self.lengths = [sum(d.values()) for d in self.docs]
         self.avg = (sum(self.lengths) / len(self.lengths)) if self.lengths else 1.0
         df: Counter = Counter()
@@ -228,7 +233,7 @@ class Ranker:
         """
         out = []
         seen = set()
-        for word in words(text):
+        for word in words(unhyphen(text)):
             if word in STOPWORDS:
                 continue
             t = term(word)
@@ -293,6 +298,11 @@ class Ranker:
         follow_up = not evidence.named and short
         previous = next((u for u in self.units if u.key == evidence.previous), None) if evidence.previous else None
         measure = measured(evidence.text)
+        # What is counted, also as the parts of a compound ('bibliotheekleden': 'leden' counts).
+        counted = set(measure)
+        for t in measure:
+            if t not in self.idf and len(t) >= 7:
+                counted.update(split_compound(t, self.idf, min_head=3))
         tokens = set(words(evidence.text))
         asks_when = bool(tokens & WHEN_WORDS) or "welk jaar" in evidence.text.lower()
         share_asked = bool(SHARE_QUESTION.search(evidence.text))
@@ -309,7 +319,7 @@ class Ranker:
             inside, elsewhere = 0.0, 0.0
             for i, found in share.items():
                 u = self.units[i]
-                if evidence.context in {u.about, u.ref, evidence.related.get(u.about, "")}:
+                if evidence.context in {u.about, u.ref} | evidence.related.get(u.about, frozenset()):
                     inside = max(inside, found)
                 else:
                     elsewhere = max(elsewhere, found)
@@ -324,13 +334,13 @@ class Ranker:
             record_prior = W_INTENT * sum(p for name, p in evidence.intents.items() if u.about in INTENT_RECORDS.get(name, ()))
             score += attribute_prior + record_prior
             own = {u.about, u.ref} - {""}
-            relatives = own | {evidence.related.get(x, "") for x in own} - {""}
+            relatives = own.union(*(evidence.related.get(x, frozenset()) for x in own))
             if evidence.named:
                 if own & evidence.named:
                     score += W_NAMED + (W_OWN if u.kind in RECORD_KINDS else 0.0)
                 elif relatives & evidence.named:
                     score += W_NAMED / 2
-                elif u.about and u.attribute in ("figure", "fact", "amount"):
+                elif u.about and (u.numeric or u.attribute == "amount"):
                     score -= P_OTHER_SUBJECT  # a figure about another subject is no answer to this one
             if (evidence.named and previous is not None and short and u.numeric == previous.numeric
                     and u.attribute == previous.attribute):
@@ -341,7 +351,7 @@ class Ranker:
                     score += context_weight / 3
                 if previous is not None and u.key != previous.key and u.label == previous.label:
                     score += context_weight / 2  # the same figure for another year or place
-            if measure and u.numeric and u.kind in ("statistics", "facts") and not measure & self.measures[i]:
+            if measure and u.numeric and u.kind in ("statistics", "facts") and not counted & self.measures[i]:
                 score -= P_OTHER_SUBJECT  # 'hoeveel bezoekers' is not answered by a count of locations
             if asks_when and (u.years or u.attribute == "dates"):
                 score += W_QUESTION_WORD
@@ -358,7 +368,7 @@ class Ranker:
     def decide(self, evidence: Evidence, limit: int = 5) -> Decision:
         whole = self._decide(evidence, limit)
         split = TWO_PARTS.search(evidence.text)
-        if split is None or whole.move != "answer" or whole.also is not None:
+        if split is None or whole.move != "answer":
             return whole
         # 'Hoeveel bezoeken in 2019, en hoeveel leden?': the second part is its own question, in the
         # context of the first (its years, the records it named).
