@@ -52,6 +52,8 @@ PAYLOAD_ACTIONS = {
 }
 #: Services that answer with a list or a picker: a question that names a record wants that record.
 LISTS = ("list_programmes", "list_schemes", "ask_example")
+#: Intents a follow-up about the desk of the conversation may have ('is die al open?').
+DESK_INTENTS = ("find_ido", "ido_opening_hours")
 #: Intents whose question is about a desk when a place is named: the IDO actions answer those.
 PLACE_INTENTS = ("find_ido", "ido_opening_hours", "government_help")
 #: Below this the NLU's first intent is only a guess.
@@ -153,6 +155,11 @@ class ActionAnswer(KBAction):
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
         overrules = (not (sure and (intent in SERVICES or intent in SMALLTALK)) or best is None
                      or best.score - best.record_prior >= ranker.ANSWER_AT + SERVICE_MARGIN)
+        other_service = sure and (intent in SMALLTALK or (intent in SERVICES and intent not in DESK_INTENTS))
+        if (evidence.context_attribute == ido.DESK and not evidence.named and len(text.split()) <= 6
+                and not other_service):
+            # 'is die al open?' after a desk: the desk of the conversation's place.
+            return self.delegate(ido.ActionIdoOpeningHours, dispatcher, tracker, domain)
         if measured(text) and best is not None and not best.unit.numeric and not sure_service(intent, sure):
             # 'hoeveel subsidie kreeg ...': a count was asked and no unit has it. Never another number instead.
             return self.no_figure(dispatcher, tracker, kb, decision)
@@ -161,13 +168,10 @@ class ActionAnswer(KBAction):
             if decision.also is not None:
                 say(dispatcher, render(kb, decision.also.unit, tracker))
             return events
-        if intent in SMALLTALK and (sure or decision.move != "answer"):
+        if intent in SMALLTALK and (sure or decision.move == "unknown"):
             dispatcher.utter_message(response=SMALLTALK[intent])
             return []
         follow_up = evidence.context is not None and not evidence.named and len(text.split()) <= 6
-        if follow_up and evidence.context_attribute == "desk" and decision.move != "answer":
-            # 'is die al open?' after a desk: the desk of the conversation's place.
-            return self.delegate(ido.ActionIdoOpeningHours, dispatcher, tracker, domain)
         # A clarifying question whose candidates explain the words of the question beats a generic reply.
         telling = decision.move == "clarify" and (follow_up or best.lexical >= TELLING_LEXICAL
                                                   or (intent in LISTS and bool(evidence.named)))

@@ -1,9 +1,10 @@
 """`make eval`: ask the bot questions written by others and write the score to results/eval.txt.
 
 Runs `../shared/eval/ask.py` (questions written from the handbook by people who never saw the training
-data) and, when present, the project's blind held-out set `tests/eval/heldout.yml` (written the same
-way by a helper who did not see `data/nlu/`), against the running bot, or against one started for the
-run and stopped after it. Never copy these questions into the training data: `tests/test_eval_sets.py`
+data) and the project's two blind sets, written the same way by helpers who saw neither `data/nlu/`
+nor the code: `tests/eval/heldout.yml` (the answering rule is calibrated on it) and
+`tests/eval/blind2.yml` (written later, never tuned on: the honest number). Against the running bot, or
+one started for the run and stopped after it. Never copy these questions into the training data: `tests/test_eval_sets.py`
 fails when that happens.
 """
 from __future__ import annotations
@@ -19,7 +20,8 @@ from bot.serve import Servers, Settings, get
 
 ROOT = Path(__file__).resolve().parent.parent
 ASK = ROOT.parent / "shared" / "eval" / "ask.py"
-SETS = [ROOT.parent / "shared" / "eval" / "questions.yml", ROOT / "tests" / "eval" / "heldout.yml"]
+SETS = [ROOT.parent / "shared" / "eval" / "questions.yml", ROOT / "tests" / "eval" / "heldout.yml",
+        ROOT / "tests" / "eval" / "blind2.yml"]
 
 
 def run_sets(url: str, out: Path) -> int:
@@ -32,7 +34,7 @@ def run_sets(url: str, out: Path) -> int:
                 continue
             done = subprocess.run([sys.executable, str(ASK), "--url", url, "--file", str(path)],
                                   capture_output=True, text=True, check=False)
-            report.write(f"== {path.relative_to(path.parents[2]) if len(path.parents) > 2 else path}\n{done.stdout}{done.stderr}\n")
+            report.write(f"== {path}\n{done.stdout}{done.stderr}\n")
             worst = max(worst, done.returncode)
             print(f"{path.name}: {(done.stdout.strip().splitlines() or ['?'])[-1]}")
     print(f"rapport: {out}")

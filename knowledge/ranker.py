@@ -144,6 +144,18 @@ def unhyphen(text: str) -> str:
 #: Question words that say what kind of answer is wanted: a date, a number.
 WHEN_WORDS = frozenset({"wanneer", "when", "sinds", "datum"})
 W_QUESTION_WORD = 0.06
+WHO_WORDS = frozenset({"wie", "who", "welke organisatie", "door wie"})
+#: Words that show an attribute is asked. An intent's support for an attribute the words do not show is halved.
+ATTRIBUTE_CUES = {
+    "dates": frozenset({"wanneer", "when", "sinds", "tot", "loopt", "datum", "jaar", "maand", "besloten", "begint", "start"}),
+    "amount": frozenset({"hoeveel", "geld", "euro", "bedrag", "budget", "miljoen", "miljard", "kost", "kosten", "verdeeld",
+                         "potje", "money"}),
+    "cost": frozenset({"kost", "kosten", "gratis", "betalen", "betaal", "prijs", "geld", "lid", "lidmaatschap", "free",
+                       "cost", "pay", "euro"}),
+    "audience": frozenset({"wie", "doelgroep", "bedoeld", "geschikt", "mag", "kan", "ook", "who", "for"}),
+    "join": frozenset({"meedoen", "aanmelden", "inschrijven", "deelnemen", "aanhaken", "hoe", "meld", "join", "aanvragen"}),
+}
+UNCUED = 0.5
 SHARE_QUESTION = re.compile(r"\b(welk|wat voor)\s+(deel|percentage|aandeel)\b|\bprocent\b|%", re.I)
 #: A question in two parts ('hoeveel ..., en wanneer ...?'): the two best related units answer it together.
 TWO_PARTS = re.compile(r"(,\s*|\s)en\s+(wie|wat|wanneer|waar|waarom|hoeveel|hoe|welke?|sinds|tot|op hoeveel|met wie|in welke?)\b"
@@ -305,6 +317,8 @@ class Ranker:
                 counted.update(split_compound(t, self.idf, min_head=3))
         tokens = set(words(evidence.text))
         asks_when = bool(tokens & WHEN_WORDS) or "welk jaar" in evidence.text.lower()
+        asks_who = bool(tokens & WHO_WORDS)
+        cued = {a: bool(tokens & cues) or (a == "dates" and bool(years)) for a, cues in ATTRIBUTE_CUES.items()}
         share_asked = bool(SHARE_QUESTION.search(evidence.text))
         measure_asked = bool(tokens & set(COUNT_WORDS)) or share_asked
         candidates = set(bm25)
@@ -331,6 +345,8 @@ class Ranker:
             score = W_LEXICAL * lexical
             attribute_prior = W_INTENT * sum(p * INTENT_ATTRIBUTES.get(name, {}).get(u.attribute, 0.0)
                                              for name, p in evidence.intents.items())
+            if u.attribute in ATTRIBUTE_CUES and not cued[u.attribute]:
+                attribute_prior *= UNCUED  # the intent says 'dates', but nothing in the words asks when
             record_prior = W_INTENT * sum(p for name, p in evidence.intents.items() if u.about in INTENT_RECORDS.get(name, ()))
             score += attribute_prior + record_prior
             own = {u.about, u.ref} - {""}
@@ -353,6 +369,8 @@ class Ranker:
                     score += context_weight / 2  # the same figure for another year or place
             if measure and u.numeric and u.kind in ("statistics", "facts") and not counted & self.measures[i]:
                 score -= P_OTHER_SUBJECT  # 'hoeveel bezoekers' is not answered by a count of locations
+            if asks_who and (u.attribute in ("amount", "dates") or (u.numeric and u.kind == "statistics")):
+                score -= 2 * W_QUESTION_WORD  # 'wie beslist ...' is not answered by an amount or a date
             if asks_when and (u.years or u.attribute == "dates"):
                 score += W_QUESTION_WORD
             if measure_asked and u.numeric:

@@ -125,3 +125,40 @@ def test_a_place_with_a_government_question_gets_the_desks(kb):
 def test_out_of_scope_without_a_fitting_fact_says_so(kb):
     _, _, messages = ask("hoe laat speelt ajax zondag", intent="out_of_scope", confidence=0.95)
     assert messages[0].get("response") == "utter_out_of_scope"
+
+
+def test_a_follow_up_about_the_desk_of_the_conversation(kb):
+    text, _, _ = ask("en is dat al open?", intent="nlu_fallback", confidence=0.4,
+                     slots={"subject": "programmes:ido", "attribute": "desk", "place": "Bleskensgraaf"})
+    assert "Bleskensgraaf" in text and "aangekondigd" in text
+
+
+def test_a_question_in_two_parts_gets_both_parts(kb):
+    text, _, messages = ask("hoeveel leden hadden de bibliotheken in 2019, en hoeveel e-books waren er?", intent="ask_figure")
+    assert len(messages) == 2 and "3,6 miljoen" in text and "28" in text
+
+
+def test_a_figure_and_the_fact_that_restates_it_are_one_answer(kb):
+    """The KB has 'e-books' as a figure and inside a fact; that is no reason to ask which one."""
+    text, _, messages = ask("hoeveel e-books", intent="ask_figure", slots={"subject": "programmes:boekstart", "attribute": "what"})
+    assert len(messages) == 1 and "28" in text and "Ik weet niet precies" not in text
+
+
+def test_a_who_question_is_not_answered_with_an_amount(kb):
+    text, _, _ = ask("wie beslist lokaal over het leefstijlgeld van het jeugdpakket", intent="ask_scheme_amount",
+                     confidence=0.7, entities=[("scheme", "jeugdpakket")])
+    assert "gemeenteraad" in text
+
+
+def test_a_long_question_is_not_taken_for_smalltalk(kb):
+    """'computer' made the NLU think the user asks whether the bot is one; the words ask for a course."""
+    text, _, messages = ask("ik heb nog nooit met een computer gewerkt, welke cursus van de bibliotheek leert me typen en de muis",
+                            intent="bot_challenge", confidence=0.45)
+    assert messages[0].get("response") != "utter_bot_challenge"
+    assert re.search(r"cursus|klik|digisterker|typen", text, re.I), text
+
+
+def test_smalltalk_stays_smalltalk(kb):
+    _, _, messages = ask("dankjewel hoor", intent="thank", confidence=0.95,
+                         slots={"subject": "programmes:walk-and-talk", "attribute": "what"})
+    assert messages[0].get("response") == "utter_thank"

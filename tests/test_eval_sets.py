@@ -1,7 +1,7 @@
 """Questions written by others stay out of the training data, or they stop measuring understanding.
 
 Checked: the dev set beside the repository (`../shared/eval/questions.yml`, when present), the project's
-blind held-out set (`tests/eval/heldout.yml`) and the NLU held-out set (`tests/nlu/holdout.yml`). A
+blind sets (`tests/eval/heldout.yml`, `tests/eval/blind2.yml`) and the NLU held-out set (`tests/nlu/holdout.yml`). A
 question of five words or more may not stand in `data/nlu/` after normalising case, punctuation,
 entity markup and spaces. Shorter follow-ups ("voor wie is het") are fair training examples.
 """
@@ -16,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "questions.yml"
-HELDOUT = ROOT / "tests" / "eval" / "heldout.yml"
+BLIND_SETS = [ROOT / "tests" / "eval" / "heldout.yml", ROOT / "tests" / "eval" / "blind2.yml"]
 NLU_HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
 
 
@@ -46,9 +46,18 @@ def case_turns(path: Path) -> Iterable[str]:
         yield from case["turns"]
 
 
-def test_the_blind_held_out_set_is_not_training_data():
-    copies = sorted(long_enough(case_turns(HELDOUT)) & training())
+@pytest.mark.parametrize("path", BLIND_SETS, ids=lambda p: p.name)
+def test_the_blind_sets_are_not_training_data(path):
+    copies = sorted(long_enough(case_turns(path)) & training())
     assert not copies, copies
+
+
+@pytest.mark.parametrize("path", BLIND_SETS, ids=lambda p: p.name)
+def test_the_blind_sets_are_well_formed(path):
+    for case in yaml.safe_load(path.read_text(encoding="utf-8"))["cases"]:
+        assert case["turns"] and case["expect"], case["id"]
+        for pattern in case["expect"] + (case.get("reject") or []):
+            re.compile(pattern, re.I)
 
 
 @pytest.mark.skipif(not DEV_SET.exists(), reason="the dev set lives beside the repository, in ../shared/eval/")
