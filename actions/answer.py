@@ -52,6 +52,8 @@ PAYLOAD_ACTIONS = {
 }
 #: Services that answer with a list or a picker: a question that names a record wants that record.
 LISTS = ("list_programmes", "list_schemes", "ask_example")
+#: Records whose units say a question is about the IDO: with a town named, the desks near it answer.
+IDO_RECORDS = ("ido", "informatiepunten", "ido-landelijk")
 #: Intents a follow-up about the desk of the conversation may have ('is die al open?').
 DESK_INTENTS = ("find_ido", "ido_opening_hours")
 #: Intents whose question is about a desk when a place is named: the IDO actions answer those.
@@ -150,6 +152,11 @@ class ActionAnswer(KBAction):
         logger.info("turn %r intents=%s named=%s context=%s -> %s %s", text[:80], {k: round(v, 2) for k, v in list(ranking.items())[:3]},
                     sorted(evidence.named), evidence.context, decision.move,
                     [(r.unit.key, r.score, r.lexical) for r in decision.ranked[:3]])
+        if decision.move != "answer" or best.unit.about in IDO_RECORDS:
+            # A town in a long message about DigiD, toeslagen or a letter: the desks near that town.
+            place, _ = ido.place_from(tracker, kb, use_slot=False)
+            if place is not None and (ido.service_named(text) or (best is not None and best.unit.about in IDO_RECORDS)):
+                return self.delegate(ido.ActionGovernmentHelp, dispatcher, tracker, domain)
         figure_asked = (sure and intent == "ask_figure") or bool(measured(text))
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.

@@ -22,6 +22,8 @@ ENTITY = {"programmes": "programme", "schemes": "scheme", "organisations": "orga
 class Answer:
     lines: List[str]
     buttons: List[dict] = field(default_factory=list)
+    #: How many first lines carry the answer itself (quoted alone inside another answer).
+    lead: int = 1
 
     @property
     def text(self) -> str:
@@ -299,7 +301,8 @@ def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopp
         lines.append(f"Ook in de buurt: {join_nl(others)}.")
     lines.append(f"Mijn lijst is niet compleet. Kijk ook op {website}." if website else "Mijn lijst is niet compleet.")
     lines.append(f"Bron: {site(desk.source_url)}{f' ({desk.source_year})' if desk.source_year else ''}." if desk.source_url else "Bron: gegevens van uw bibliotheek.")
-    return Answer(lines, [button("Moet ik lid zijn?", "ido_membership"), button("Wanneer is het open?", "ido_opening_hours", place=desk.place)])
+    return Answer(lines, [button("Moet ik lid zijn?", "ido_membership"), button("Wanneer is het open?", "ido_opening_hours", place=desk.place)],
+                  lead=2 if gone else 1)
 
 
 def ask_place() -> Answer:
@@ -334,7 +337,7 @@ def government_route(ido, service: str, nearest: Optional[Answer]) -> Answer:
     what = f"Met vragen over {service}" if service else "Met vragen over de overheid"
     lines = [f"{what} helpt het {ido.name} in de bibliotheek.", first_sentences(ido.summary, 3).split(". ")[-1].rstrip(".") + "."]
     if nearest is not None:
-        return Answer(lines + nearest.lines[:1] + nearest.lines[-1:], nearest.buttons)
+        return Answer(lines + nearest.lines[:nearest.lead] + nearest.lines[-1:], nearest.buttons)
     lines += ["Zal ik een IDO bij u in de buurt zoeken?", source_line(ido)]
     return Answer(lines, [button("Ja, zoek een IDO", "find_ido"), button("Moet ik lid zijn?", "ido_membership")])
 

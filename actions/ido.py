@@ -35,14 +35,13 @@ def website(kb) -> str:
 def place_from(tracker: Tracker, kb, use_slot: bool = True) -> Tuple[Optional[object], Optional[str]]:
     """(place, what the user typed). Place is None when a name was given that the gazetteer does not know."""
     named = entity_values(tracker, "place")
-    for value in named:
-        place = kb.find_place(value)
-        if place is not None:
-            return place, value
     text = user_text(tracker)
-    place = kb.find_place(text)
-    if place is not None:
-        return place, text
+    found = [(kb.find_place(value), value) for value in named] + [(kb.find_place(text), text)]
+    found = [(place, typed) for place, typed in found if place is not None]
+    # 'mijn vader woont in Dussen en ik in Amsterdam': the place with a desk of its own (open or not) first.
+    with_desk = [(place, typed) for place, typed in found if kb.ido_desks(place.canonical, include_discontinued=True)]
+    if with_desk or found:
+        return (with_desk or found)[0]
     if named:
         return None, named[0]
     if looks_like_a_place(text):

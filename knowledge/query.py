@@ -388,14 +388,26 @@ class KnowledgeBase:
                     continue
                 if size == 1 and (gram[0] in STOPWORDS or gram[0] in PLACE_NOISE):
                     continue
-                hit = self._best_place(snap.places_by_norm.get(" ".join(gram)))
+                name = " ".join(gram)
+                hit = self._best_place(snap.places_by_norm.get(name))
                 if hit:
-                    return hit
+                    return self._disambiguate(snap, name, tokens) or hit
         if len(words) <= 3 and len(whole) >= 4:
             close = process.extractOne(whole, snap.place_main_norms, scorer=fuzz.ratio, score_cutoff=PLACE_THRESHOLD)
             if close:
                 return self._best_place(snap.places_by_norm.get(close[0]))
         return None
+
+    @staticmethod
+    def _disambiguate(snap: "_Snapshot", name: str, tokens: Sequence[str]) -> Optional[models.Place]:
+        """'rijswijk (gemeente altena)': of the places called so, the one whose municipality or province
+        the sentence names (also 'Rijswijk (NB)'-style names); None when the sentence names neither."""
+        said = set(tokens)
+        candidates = [p for key, places in snap.places_by_norm.items() if key == name or key.startswith(name + " ")
+                      for p in places]
+        named = [p for p in candidates
+                 if set(normalise(p.municipality or "").split()) & said - {""} or set(normalise(p.province or "").split()) & said - {""}]
+        return KnowledgeBase._best_place(named) if named else None
 
     @staticmethod
     def _best_place(candidates: Optional[List[models.Place]]) -> Optional[models.Place]:

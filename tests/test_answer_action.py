@@ -162,3 +162,22 @@ def test_smalltalk_stays_smalltalk(kb):
     _, _, messages = ask("dankjewel hoor", intent="thank", confidence=0.95,
                          slots={"subject": "programmes:walk-and-talk", "attribute": "what"})
     assert messages[0].get("response") == "utter_thank"
+
+
+def test_a_town_inside_a_long_message_gets_the_desks_near_it(kb):
+    """Whatever the intent: a town and a government matter in one message is a question for a desk."""
+    text, _, _ = ask("mijn moeder woont in zwolle en snapt niks van de brieven over haar huurtoeslag, waar kan ze heen",
+                     intent="nlu_fallback", confidence=0.4)
+    assert "Zwolle" in text and "km" in text
+
+
+def test_of_two_towns_the_one_with_a_desk_is_meant(kb):
+    text, _, _ = ask("mijn vader woont in Dussen en ik zelf in Amsterdam, kan hij daar hulp krijgen met digid",
+                     intent="government_help", entities=[("place", "Amsterdam")])
+    assert "Dussen" in text and "gestopt" in text
+
+
+def test_the_municipality_named_picks_the_right_town_of_that_name(kb):
+    place = kb.find_place("het informatiepunt in de bibliotheek van rijswijk (gemeente altena)")
+    assert place.canonical == "Rijswijk (NB)"
+    assert kb.find_place("ik woon in Rijswijk").province == "Zuid-Holland"  # without it, the larger town
