@@ -141,14 +141,17 @@ class ActionAnswer(KBAction):
             dispatcher.utter_message(response=SMALLTALK[intent])
             return []
 
-        if intent in PLACE_INTENTS and sure:
-            place, _ = ido.place_from(tracker, kb, use_slot=False)
-            if place is not None:
-                return self.delegate(SERVICES[intent], dispatcher, tracker, domain)
-
         evidence = evidence_of(tracker, kb)
         decision = kb.decide(evidence)
         best = decision.best
+        if intent in PLACE_INTENTS and sure:
+            place, _ = ido.place_from(tracker, kb, use_slot=False)
+            if place is not None:
+                events = []
+                if decision.move == "answer" and best.unit.about in IDO_RECORDS and best.unit.attribute in ("cost", "audience"):
+                    # 'kost het geld als mijn oma in Hoogeveen daar hulp vraagt?': that answer, then the desk.
+                    say(dispatcher, render(kb, best.unit, tracker))
+                return events + self.delegate(SERVICES[intent], dispatcher, tracker, domain)
         logger.info("turn %r intents=%s named=%s context=%s -> %s %s", text[:80], {k: round(v, 2) for k, v in list(ranking.items())[:3]},
                     sorted(evidence.named), evidence.context, decision.move,
                     [(r.unit.key, r.score, r.lexical) for r in decision.ranked[:3]])
@@ -167,6 +170,10 @@ class ActionAnswer(KBAction):
                 and not other_service):
             # 'is die al open?' after a desk: the desk of the conversation's place.
             return self.delegate(ido.ActionIdoOpeningHours, dispatcher, tracker, domain)
+        if (evidence.years and best is not None and best.unit.numeric and best.unit.years
+                and not evidence.years & best.unit.years and not sure_service(intent, sure)):
+            # 'hoeveel ... in 2023?' and the KB has that figure for 2019 only: no figure for another year.
+            return self.no_figure(dispatcher, tracker, kb, decision, years=sorted(evidence.years))
         if measured(text) and best is not None and not best.unit.numeric and not sure_service(intent, sure):
             # 'hoeveel subsidie kreeg ...': a count was asked and no unit has it. Never another number instead.
             return self.no_figure(dispatcher, tracker, kb, decision)
@@ -198,9 +205,9 @@ class ActionAnswer(KBAction):
         note_unanswered(tracker)
         return []
 
-    def no_figure(self, dispatcher, tracker, kb, decision: Decision) -> List[Dict[Text, Any]]:
+    def no_figure(self, dispatcher, tracker, kb, decision: Decision, years=()) -> List[Dict[Text, Any]]:
         figures = [r.unit for r in decision.ranked if r.unit.numeric and r.unit.kind == "statistics"]
-        say(dispatcher, answers.figure_unknown([kb.statistic(u.ref) for u in figures]))
+        say(dispatcher, answers.figure_unknown([kb.statistic(u.ref) for u in figures], years))
         note_unanswered(tracker)
         return []
 

@@ -260,13 +260,21 @@ def figure(stat, newer=None, national_only: bool = False) -> Answer:
     return Answer(lines)
 
 
-def figure_unknown(candidates: Sequence) -> Answer:
-    lines = ["Dat cijfer heb ik niet. Ik noem geen cijfer dat ik niet zeker weet."]
+def figure_unknown(candidates: Sequence, years: Sequence[int] = ()) -> Answer:
+    """No figure for this question (or not for the year asked): say so, offer the nearest ones by name only."""
+    asked = join_nl([str(y) for y in sorted(years)])
+    lines = [f"Dat cijfer heb ik niet voor {asked}." if asked else "Dat cijfer heb ik niet.",
+             "Ik noem geen cijfer dat ik niet zeker weet."]
     if candidates:
         lines.append("Bedoelt u misschien een van deze?")
     else:
         lines.append("Vraag het aan een medewerker van uw bibliotheek.")
-    return Answer(lines, [button(sentence(s.subject)[:-1], "ask_figure", figure=s.id) for s in candidates[:3]])
+
+    def title(stat) -> str:
+        when = stat.year or (stat.as_of or "")[:4] or stat.period
+        return sentence(stat.subject)[:-1] + (f" ({when})" if when and years else "")
+
+    return Answer(lines, [button(title(s), "ask_figure", figure=s.id) for s in candidates[:3]])
 
 
 # -- IDO ----------------------------------------------------------------------------------

@@ -81,6 +81,8 @@ UNKNOWN_WORD_SHARE = 0.7
 ANSWER_AT = 0.58
 #: The words alone may carry an answer: most of the question found in one unit, clearly ahead of the rest.
 LEXICAL_ANSWER_AT = 0.75
+#: Below the clarifying threshold, a unit that holds this much of the question is still worth offering.
+LEXICAL_CLARIFY_AT = 0.6
 MARGIN = 0.10
 CLARIFY_AT = 0.40
 
@@ -358,8 +360,8 @@ class Ranker:
                     score += W_NAMED / 2
                 elif u.about and (u.numeric or u.attribute == "amount"):
                     score -= P_OTHER_SUBJECT  # a figure about another subject is no answer to this one
-            if (evidence.named and previous is not None and short and u.numeric == previous.numeric
-                    and u.attribute == previous.attribute):
+            if (evidence.named and previous is not None and short
+                    and (u.numeric and previous.numeric or u.attribute == previous.attribute)):
                 score += W_CONTEXT / 2  # 'en digisterker?' after a figure asks the same kind of thing
             if follow_up and evidence.context and evidence.context in relatives:
                 score += context_weight
@@ -400,7 +402,7 @@ class Ranker:
 
     def _decide(self, evidence: Evidence, limit: int) -> Decision:
         ranked = tuple(self.rank(evidence, limit))
-        if not ranked or ranked[0].score < CLARIFY_AT:
+        if not ranked or (ranked[0].score < CLARIFY_AT and ranked[0].lexical < LEXICAL_CLARIFY_AT):
             return Decision("unknown", ranked)
         best = ranked[0]
         rival = next((r for r in ranked[1:] if not same_subject(r.unit, best.unit)), None)

@@ -181,3 +181,12 @@ def test_the_municipality_named_picks_the_right_town_of_that_name(kb):
     place = kb.find_place("het informatiepunt in de bibliotheek van rijswijk (gemeente altena)")
     assert place.canonical == "Rijswijk (NB)"
     assert kb.find_place("ik woon in Rijswijk").province == "Zuid-Holland"  # without it, the larger town
+
+
+def test_a_figure_for_another_year_is_not_given(kb):
+    """The KB has Walk & Talk participants for 2019; asked for 2023, the bot says it does not have that."""
+    text, _, _ = ask("hoeveel mensen deden er in 2023 mee aan walk en talk", intent="ask_figure",
+                     entities=[("programme", "walk en talk")])
+    assert "Dat cijfer heb ik niet voor 2023" in text
+    assert not re.search(r"\b20[.,]?000\b|20 duizend|\b16\b", text), text
+    assert "(2019)" in text  # offered by name, with its year, as a button
