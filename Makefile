@@ -82,7 +82,7 @@ calibrate: train ## offline: the answering rule on the held-out sets (fast, in-p
 
 crossval: nlp ## 3-fold cross-validation of the intent classifier on the training data (results/crossval)
 	$(PY) -m bot.quiet $(VENV)/bin/rasa test nlu --nlu data/nlu --config config.yml --cross-validation --folds 3 --out results/crossval
-	$(PY) -m bot.report_nlu results/crossval
+	$(PY) -m bot.report_nlu results/crossval --report-only
 
 bench-kb: $(STAMP) kb ## benchmark the knowledge base queries
 	$(PY) -m bot.bench_kb

@@ -26,11 +26,14 @@ def summary(folder: Path) -> dict:
 
 
 def main() -> int:
-    folder = Path(sys.argv[1] if len(sys.argv) > 1 else "results/nlu")
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    folder = Path(args[0] if args else "results/nlu")
     result = summary(folder)
     (folder / "summary.json").write_text(json.dumps(result, indent=2))
     for key, value in result.items():
         print(f"  {key:40} {value}")
+    if "--report-only" in sys.argv:  # cross-validation: a measurement, not a gate
+        return 0
     if result["intent_macro_f1"] < INTENT_F1_FLOOR:
         print(f"intent macro-F1 {result['intent_macro_f1']} is onder de ondergrens {INTENT_F1_FLOOR}", file=sys.stderr)
         return 1
