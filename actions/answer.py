@@ -1,10 +1,11 @@
-"""The one answering action: every question that is not smalltalk comes here.
+"""The one answering action: every message comes here, smalltalk included (data/rules/).
 
 It gathers the evidence of the turn (the words, the NLU's intent ranking and entities, the record and
 attribute the conversation was about, a place) and lets `knowledge` rank every answer unit with it.
 Then one rule: answer the best unit; ask a short question with the top candidates as buttons; or say
 plainly that the KB does not know and where to go. Services that need more than a unit (the nearest
-IDO desk, routes to the library or a person) are asked of the topic actions, which stay the experts.
+IDO desk, routes to the library or a person) are asked of the topic actions, which stay the experts;
+smalltalk gets the domain's response. The intent decides only when no fact clearly fits better.
 """
 from __future__ import annotations
 
@@ -147,11 +148,10 @@ class ActionAnswer(KBAction):
         if intent in PLACE_INTENTS and sure:
             place, _ = ido.place_from(tracker, kb, use_slot=False)
             if place is not None:
-                events = []
                 if decision.move == "answer" and best.unit.about in IDO_RECORDS and best.unit.attribute in ("cost", "audience"):
                     # 'kost het geld als mijn oma in Hoogeveen daar hulp vraagt?': that answer, then the desk.
                     say(dispatcher, render(kb, best.unit, tracker))
-                return events + self.delegate(SERVICES[intent], dispatcher, tracker, domain)
+                return self.delegate(SERVICES[intent], dispatcher, tracker, domain)
         logger.info("turn %r intents=%s named=%s context=%s -> %s %s", text[:80], {k: round(v, 2) for k, v in list(ranking.items())[:3]},
                     sorted(evidence.named), evidence.context, decision.move,
                     [(r.unit.key, r.score, r.lexical) for r in decision.ranked[:3]])
