@@ -1,11 +1,11 @@
-"""The one answering action: every message comes here, smalltalk included (data/rules/).
+"""The one answering action: every message comes here except smalltalk (data/rules/).
 
 It gathers the evidence of the turn (the words, the NLU's intent ranking and entities, the record and
 attribute the conversation was about, a place) and lets `knowledge` rank every answer unit with it.
 Then one rule: answer the best unit; ask a short question with the top candidates as buttons; or say
 plainly that the KB does not know and where to go. Services that need more than a unit (the nearest
-IDO desk, routes to the library or a person) are asked of the topic actions, which stay the experts;
-smalltalk gets the domain's response. The intent decides only when no fact clearly fits better.
+IDO desk, routes to the library or a person) are asked of the topic actions, which stay the experts.
+The intent decides only when no fact clearly fits better.
 """
 from __future__ import annotations
 
@@ -35,11 +35,6 @@ SERVICES = {
     "ask_example": examples.ActionAnswerExample,
     "ask_covenant": examples.ActionAnswerCovenant,
 }
-#: Smalltalk: the domain's response answers it, unless the words clearly ask a question the KB can answer
-#: ('ik ben 76 en heb nog nooit een computer aangeraakt ...' is no question about the bot being a computer).
-SMALLTALK = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank", "affirm": "utter_affirm",
-             "deny": "utter_deny", "bot_capabilities": "utter_capabilities", "bot_challenge": "utter_bot_challenge",
-             "ask_human": "utter_ask_human"}
 #: Buttons and payloads ("/ask_cost{...}") say exactly what they want: their own action answers.
 PAYLOAD_ACTIONS = {
     **SERVICES,
@@ -138,9 +133,6 @@ class ActionAnswer(KBAction):
                 return self.say_unit(dispatcher, tracker, kb, unit)
         if text.startswith("/") and intent in PAYLOAD_ACTIONS:
             return self.delegate(PAYLOAD_ACTIONS[intent], dispatcher, tracker, domain)
-        if text.startswith("/") and intent in SMALLTALK:
-            dispatcher.utter_message(response=SMALLTALK[intent])
-            return []
 
         evidence = evidence_of(tracker, kb)
         decision = kb.decide(evidence)
@@ -163,9 +155,9 @@ class ActionAnswer(KBAction):
         figure_asked = (sure and intent == "ask_figure") or bool(measured(text))
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
-        overrules = (not (sure and (intent in SERVICES or intent in SMALLTALK)) or best is None
+        overrules = (not (sure and intent in SERVICES) or best is None
                      or best.score - best.record_prior >= ranker.ANSWER_AT + SERVICE_MARGIN)
-        other_service = sure and (intent in SMALLTALK or (intent in SERVICES and intent not in DESK_INTENTS))
+        other_service = sure and intent in SERVICES and intent not in DESK_INTENTS
         if (evidence.context_attribute == ido.DESK and not evidence.named and len(text.split()) <= 6
                 and not other_service):
             # 'is die al open?' after a desk: the desk of the conversation's place.
@@ -182,9 +174,6 @@ class ActionAnswer(KBAction):
             if decision.also is not None:
                 say(dispatcher, render(kb, decision.also.unit, tracker))
             return events
-        if intent in SMALLTALK and (sure or decision.move == "unknown"):
-            dispatcher.utter_message(response=SMALLTALK[intent])
-            return []
         follow_up = evidence.context is not None and not evidence.named and len(text.split()) <= 6
         # A clarifying question whose candidates explain the words of the question beats a generic reply.
         telling = decision.move == "clarify" and (follow_up or best.lexical >= TELLING_LEXICAL

@@ -12,7 +12,8 @@ from typing import Iterable, List, Optional, Sequence, Tuple
 from urllib.parse import urlparse
 
 MONTHS = ["januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september", "oktober", "november", "december"]
-HANDBOOK = "handboek Bibliotheken na corona (maart 2021)"
+#: The source document, named by what it is and what it calls itself ("Rol bibliotheken bij herstel na corona").
+HANDBOOK = "handreiking van KB, SPN en VOB (maart 2021)"
 
 #: Entity name per KB kind, for button payloads.
 ENTITY = {"programmes": "programme", "schemes": "scheme", "organisations": "organisation", "examples": "example", "topics": "topic"}
@@ -211,7 +212,7 @@ def scheme_amount(scheme, part) -> Answer:
         return Answer([f"Van {inline(scheme.name)} gaat {euro(part.amount_eur)}{how}.{purpose}",
                        f"{scheme.name} is in totaal {euro(scheme.total_eur)}.", source_line(scheme)])
     parts = [f"{euro(p.amount_eur)} {f'via het {p.channel}' if p.channel else f'voor {p.purpose}'}" for p in scheme.parts]
-    context = f"Daarvan gaat {join_nl(parts)}." if parts else sentence(scheme.channel)
+    context = f"De handreiking noemt daarvan: {join_nl(parts)}." if parts else sentence(scheme.channel)
     return Answer([f"{scheme.name} is in totaal {euro(scheme.total_eur)}.", context, source_line(scheme)],
                   [button("Tot wanneer loopt het?", "ask_scheme_dates", scheme=scheme.name)])
 
@@ -225,7 +226,7 @@ def part_unknown(scheme, asked: str) -> Answer:
 def scheme_dates(scheme) -> Answer:
     lines = []
     if scheme.runs_until:
-        lines.append(f"{scheme.name} loopt {scheme.runs_until}.")
+        lines.append(f"Volgens de handreiking (maart 2021) loopt {inline(scheme.name)} {scheme.runs_until}.")
     if scheme.starts:
         lines.append(f"{'Het' if lines else scheme.name} begint {scheme.starts[0].lower() + scheme.starts[1:]}.")
     if scheme.decided_on:
@@ -389,7 +390,7 @@ def library_route() -> Answer:
 def unsure(matches: Sequence, passage=None) -> Answer:
     buttons = [record_button(f"Over {m.name}", "ask_what_is", m.kind, m) for m in matches[:3]]
     if passage is not None:
-        return Answer(["Dit vond ik in het handboek:", first_words(passage.text, 25), source_line(passage),
+        return Answer(["Dit vond ik in de handreiking:", first_words(passage.text, 25), source_line(passage),
                        "Bedoelt u iets anders? Vraag het aan een medewerker van uw bibliotheek."], buttons)
     lines = ["Ik weet niet zeker wat u bedoelt."]
     if buttons:

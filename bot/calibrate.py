@@ -23,6 +23,10 @@ import yaml
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 ROOT = Path(__file__).resolve().parent.parent
 
+#: Intents the rules answer with a fixed response, without the action server (data/rules/smalltalk.yml).
+SMALLTALK = {"greet": "utter_greet", "goodbye": "utter_goodbye", "thank": "utter_thank", "affirm": "utter_affirm",
+             "deny": "utter_deny", "bot_capabilities": "utter_capabilities", "bot_challenge": "utter_bot_challenge",
+             "ask_human": "utter_ask_human"}
 ENTITY_SLOTS = ("programme", "scheme", "organisation", "example", "topic", "place")
 
 
@@ -93,7 +97,10 @@ def main(argv=None) -> int:
         reply, intent, tracker = "", None, None
         for turn in case["turns"]:
             parsed = parse(turn)
-            intent = parsed["intent"]["name"]  # every rule leads to action_answer (data/rules/)
+            intent = parsed["intent"]["name"]
+            if intent in SMALLTALK:
+                reply = reply_text([{"response": SMALLTALK[intent]}], responses)
+                continue
             for ent in parsed.get("entities") or []:
                 if ent.get("entity") in ENTITY_SLOTS:
                     slots[ent["entity"]] = ent.get("value")

@@ -433,11 +433,12 @@ def same_answer(a: Unit, b: Unit) -> bool:
 SCALE = {"duizend": 1e3, "miljoen": 1e6, "miljard": 1e9}
 
 
-def figures_in(text: str) -> FrozenSet[str]:
-    """The figures a text states, as values ('28 duizend' and '28.000' are both '28000'); years left out."""
+def figures_in(text: str, years: bool = False) -> FrozenSet[str]:
+    """The figures a text states, as values ('28 duizend' and '28.000' are both '28000'); years left out
+    unless asked for."""
     out = set()
     for number, percent, scale in re.findall(r"(\d+(?:[.,]\d+)*)(\s?%)?(?:\s+(duizend|miljoen|miljard))?", text or ""):
-        if re.fullmatch(r"(19|20)\d\d", number) and not percent:
+        if re.fullmatch(r"(19|20)\d\d", number) and not percent and not years:
             continue
         value = float(number.replace(".", "").replace(",", ".")) if re.search(r"\.\d{3}\b", number) or "," in number \
             else float(number)

@@ -50,7 +50,7 @@ class Source(Strict):
     @root_validator(skip_on_failure=True)
     def _section_or_url(cls, values):
         if not values.get("section") and not values.get("url"):
-            raise ValueError("een bron heeft een 'section' (deel van het handboek) of een 'url' nodig")
+            raise ValueError("een bron heeft een 'section' (deel van de handreiking) of een 'url' nodig")
         return values
 
 
@@ -73,6 +73,8 @@ class Programme(Named):
     how_to_join: Optional[Text] = None
     details: List[Text] = []
     part_of: Optional[Id] = None
+    #: The KB's own grouping under the covenant's three tasks, for staff: the handreiking does not map
+    #: programmes to tasks, so the bot never states it as a fact.
     tasks: List[str] = []
     organisations: List[Id] = []
     links: List[HttpUrl] = []
@@ -213,7 +215,7 @@ class Fact(Strict):
     @root_validator(skip_on_failure=True)
     def _section_or_source(cls, values):
         if not values.get("section") and not values.get("source"):
-            raise ValueError("een feit heeft een 'section' (deel van het handboek) of een 'source' met url nodig")
+            raise ValueError("een feit heeft een 'section' (deel van de handreiking) of een 'source' met url nodig")
         return values
 
 

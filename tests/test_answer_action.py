@@ -150,20 +150,6 @@ def test_a_who_question_is_not_answered_with_an_amount(kb):
     assert "gemeenteraad" in text
 
 
-def test_a_long_question_is_not_taken_for_smalltalk(kb):
-    """'computer' made the NLU think the user asks whether the bot is one; the words ask for a course."""
-    text, _, messages = ask("ik heb nog nooit met een computer gewerkt, welke cursus van de bibliotheek leert me typen en de muis",
-                            intent="bot_challenge", confidence=0.45)
-    assert messages[0].get("response") != "utter_bot_challenge"
-    assert re.search(r"cursus|klik|digisterker|typen", text, re.I), text
-
-
-def test_smalltalk_stays_smalltalk(kb):
-    _, _, messages = ask("dankjewel hoor", intent="thank", confidence=0.95,
-                         slots={"subject": "programmes:walk-and-talk", "attribute": "what"})
-    assert messages[0].get("response") == "utter_thank"
-
-
 def test_a_town_inside_a_long_message_gets_the_desks_near_it(kb):
     """Whatever the intent: a town and a government matter in one message is a question for a desk."""
     text, _, _ = ask("mijn moeder woont in zwolle en snapt niks van de brieven over haar huurtoeslag, waar kan ze heen",

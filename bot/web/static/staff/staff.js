@@ -35,7 +35,7 @@
   function sourceNode(s) {
     var parts = [];
     if (s.local) parts.push("gegevens van uw bibliotheek");
-    if (s.section) parts.push("handboek, " + s.section);
+    if (s.section) parts.push("handreiking, " + s.section);
     if (s.note) parts.push(s.note);
     var span = el("span", {}, [parts.join("; ")]);
     if (s.url) {
