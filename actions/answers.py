@@ -280,7 +280,8 @@ def figure_unknown(candidates: Sequence, years: Sequence[int] = ()) -> Answer:
 
 # -- IDO ----------------------------------------------------------------------------------
 def _desk_name(desk) -> str:
-    return desk.display_name
+    """': Bibliotheek Marum', or ' in de bibliotheek' when the source names no branch (no invented names)."""
+    return f": {desk.display_name}" if desk.display_name else " in de bibliotheek"
 
 
 def _dated(desk) -> str:
@@ -293,11 +294,11 @@ def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopp
     desk, km = desks[0]
     gone = [f"Het IDO in {d.place} is gestopt ({_dated(d)})." for d in stopped]
     if gone:
-        lines = gone[:1] + [f"Het dichtstbijzijnde IDO dat nog open is, is in {desk.place} ({km:.0f} km): {_desk_name(desk)}."]
+        lines = gone[:1] + [f"Het dichtstbijzijnde IDO dat nog open is, is in {desk.place} ({km:.0f} km){_desk_name(desk)}."]
     elif km < 1:
-        lines = [f"In {desk.place} is een IDO: {_desk_name(desk)}."]
+        lines = [f"In {desk.place} is een IDO{_desk_name(desk)}."]
     else:
-        lines = [f"Het dichtstbijzijnde IDO in mijn lijst is in {desk.place}, {km:.0f} km van {place.canonical}: {_desk_name(desk)}."]
+        lines = [f"Het dichtstbijzijnde IDO in mijn lijst is in {desk.place}, {km:.0f} km van {place.canonical}{_desk_name(desk)}."]
     if desk.status == "aangekondigd":
         lines.append("Let op: de opening is aangekondigd, maar niet bevestigd.")
     if desk.opening_info:

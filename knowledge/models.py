@@ -222,7 +222,8 @@ class IdoLocation(Base):
 
     @property
     def display_name(self) -> str:
-        return self.branch or self.library_organisation or f"bibliotheek {self.place}"
+        """The desk's name as its source gives it (branch, else organisation); empty when it gives none."""
+        return self.branch or self.library_organisation or ""
 
     @property
     def source_year(self) -> str:

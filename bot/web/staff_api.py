@@ -58,7 +58,7 @@ def figure(s: models.Statistic, kb: KnowledgeBase, score: Optional[float] = None
 
 def desk(d: models.IdoLocation, km: Optional[float] = None) -> Dict[str, Any]:
     return {
-        "id": d.id, "name": d.display_name, "place": d.place, "municipality": d.municipality,
+        "id": d.id, "name": d.display_name or "(naam niet in de bron)", "place": d.place, "municipality": d.municipality,
         "library": d.library_organisation, "branch": d.branch, "address": d.address, "phone": d.phone,
         "opening_info": d.opening_info, "opened_on": d.opened_on, "status": d.status, "note": d.note,
         "distance_km": km, "source": {"url": d.source_url, "date": d.source_date, "local": bool(d.is_local)},

@@ -54,7 +54,7 @@ def test_figure_search(page):
     expect(page.locator("#figure-count")).to_contain_text("‘e-books’")
     first = page.locator("#figures tbody tr").first
     expect(first).to_contain_text("e-books")
-    expect(first).to_contain_text("handboek")
+    expect(first).to_contain_text("handreiking")
 
 
 def test_ido_desks_near_a_place_with_discontinued_ones_marked(page):
