@@ -59,32 +59,35 @@ ATTRIBUTE_WORDS = {
     "figure": "hoeveel aantal cijfer",
 }
 
-#: The weights of the evidence; `decide` uses the thresholds. Set on held-out questions (see docs/DESIGN.md).
+#: The weights of the evidence. Set on tests/eval/heldout.yml with `make calibrate` (see docs/DESIGN.md).
 W_LEXICAL = 0.60
 W_INTENT = 0.22
 W_NAMED = 0.25
-W_CONTEXT = 0.20
-W_YEAR = 0.10
 #: A named record's own units come just before the facts about it ('wat is het Jeugdpakket?').
 W_OWN = 0.03
 RECORD_KINDS = ("programmes", "schemes", "examples", "organisations", "topics")
+#: A figure about another subject than the one named, or counting something else than asked, loses this.
 P_OTHER_SUBJECT = 0.30
+W_CONTEXT = 0.20
+W_YEAR = 0.10
+
 #: Weights of question words the units do not use (see `Ranker.query_terms`).
 FUNCTION_WORD_WEIGHT = 0.3
+COMMON_WORD_WEIGHT = 1.2
+UNKNOWN_WORD_SHARE = 0.7
 #: A question whose words weigh less than this has no content words; its lexical evidence is neutral.
 EMPTY_QUESTION = 1.0
 NEUTRAL_LEXICAL = 0.5
 #: Matched idf weight that counts as fully telling on its own (about three specific words).
 MASS = 9.0
-COMMON_WORD_WEIGHT = 1.2
-UNKNOWN_WORD_SHARE = 0.7
+
+#: The rule of `decide`: answer at ANSWER_AT (or on the words alone at LEXICAL_ANSWER_AT), when no unit about
+#: another subject is within MARGIN; clarify from CLARIFY_AT (or LEXICAL_CLARIFY_AT); below that, unknown.
 ANSWER_AT = 0.58
-#: The words alone may carry an answer: most of the question found in one unit, clearly ahead of the rest.
 LEXICAL_ANSWER_AT = 0.75
-#: Below the clarifying threshold, a unit that holds this much of the question is still worth offering.
-LEXICAL_CLARIFY_AT = 0.6
 MARGIN = 0.10
 CLARIFY_AT = 0.40
+LEXICAL_CLARIFY_AT = 0.6
 
 
 @dataclass(frozen=True)
@@ -97,7 +100,7 @@ class Unit:
     label: str               # a short title, for a button
     years: FrozenSet[int] = frozenset()
     numeric: bool = False    # it states a figure
-    numbers: FrozenSet[str] = frozenset()  # the figures it states ('62,9', '2019' left out), to see restatements
+    numbers: FrozenSet[str] = frozenset()  # the values it states ('28 duizend' = '28.000'), to see restatements
 
 
 @dataclass
