@@ -87,6 +87,8 @@ class _Snapshot:
         self.facts_by_id = {f.id: f for f in self.facts}
         self.synonyms = [list(g.words) for g in session.execute(select(models.SynonymGroup)).scalars()]
         self.desks = list(session.execute(select(models.IdoLocation).order_by(models.IdoLocation.place)).scalars())
+        #: Per desk, the names it is found by (place, municipality, geocoded place), compacted once.
+        self.desk_keys = {id(d): {compact(d.place), compact(d.municipality or ""), compact(d.geocoded_as or "")} for d in self.desks}
         names = list(session.execute(select(models.Name)).scalars())
         places = list(session.execute(select(models.Place)).scalars())
         session.expunge_all()
@@ -423,10 +425,11 @@ class KnowledgeBase:
 
     def ido_desks(self, place: Optional[str] = None, include_discontinued: bool = False) -> List[models.IdoLocation]:
         """Desks, optionally only those in a place or municipality (by name); discontinued ones only on request."""
-        desks = [d for d in self._snap().desks if include_discontinued or d.status != "vervallen"]
+        snap = self._snap()
+        desks = [d for d in snap.desks if include_discontinued or d.status != "vervallen"]
         if place:
             key = compact(place)
-            desks = [d for d in desks if key in (compact(d.place), compact(d.municipality or ""), compact(d.geocoded_as or ""))]
+            desks = [d for d in desks if key in snap.desk_keys[id(d)]]
         return desks
 
     def nearest_ido(self, place_text: str, limit: int = 3, include_announced: bool = True) -> Nearby:
