@@ -111,6 +111,7 @@ class _Snapshot:
         self.passage_index = Bm25Index(self.passages, [f"{p.title} {p.title} {p.text} {' '.join(p.keywords)}" for p in self.passages])
         self._ranker: Optional[Ranker] = None
         self._ranker_lock = threading.Lock()
+        self._related: Optional[Dict[str, FrozenSet[str]]] = None
 
     @property
     def ranker(self) -> Ranker:
@@ -122,9 +123,15 @@ class _Snapshot:
                                           synonyms=self.synonyms)
         return self._ranker
 
+    @property
     def related(self) -> Dict[str, FrozenSet[str]]:
         """Record id -> the records it belongs with: a programme's parent and parts, an example's programmes
-        and library, an organisation's examples. A question about one is often about the other."""
+        and library, an organisation's examples. A question about one is often about the other. Made once."""
+        if self._related is None:
+            self._related = self._relations()
+        return self._related
+
+    def _relations(self) -> Dict[str, FrozenSet[str]]:
         out: Dict[str, set] = {}
 
         def link(a: str, b: str) -> None:
@@ -276,12 +283,12 @@ class KnowledgeBase:
         """Rank every answer unit for one turn and decide: answer, clarify or unknown."""
         snap = self._snap()
         if not evidence.related:
-            evidence.related = snap.related()
+            evidence.related = snap.related
         return snap.ranker.decide(evidence, limit)
 
     def unit(self, key: str):
         """An answer unit by its key ('facts:fact-x'), or None."""
-        return next((u for u in self._snap().ranker.units if u.key == key), None)
+        return self._snap().ranker.by_key.get(key)
 
     # -- names ---------------------------------------------------------------------------
     def find(self, text: str, kinds: Optional[Sequence[str]] = None, limit: int = 5) -> List[Match]:

@@ -206,6 +206,7 @@ class Ranker:
     def __init__(self, units: Sequence[Unit], texts: Sequence[str], measures: Sequence[str] = (),
                  synonyms: Sequence[Sequence[str]] = (), k1: float = 1.2, b: float = 0.5):
         self.units = list(units)
+        self.by_key = {u.key: u for u in self.units}
         self.k1, self.b = k1, b
         raw_docs = [terms(unhyphen(t)) for t in texts]
         self.words = {w for doc in raw_docs for w in doc}
@@ -313,7 +314,7 @@ class Ranker:
         years = evidence.years
         short = len(terms(evidence.text)) <= 4
         follow_up = not evidence.named and short
-        previous = next((u for u in self.units if u.key == evidence.previous), None) if evidence.previous else None
+        previous = self.by_key.get(evidence.previous) if evidence.previous else None
         measure = measured(evidence.text)
         # What is counted, also as the parts of a compound ('bibliotheekleden': 'leden' counts).
         counted = set(measure)
