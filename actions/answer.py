@@ -137,8 +137,9 @@ class ActionAnswer(KBAction):
         evidence = evidence_of(tracker, kb)
         decision = kb.decide(evidence)
         best = decision.best
+        place, _ = ido.place_from(tracker, kb, use_slot=False)  # a town named in this message
+        count_asked = bool(measured(text))
         if intent in PLACE_INTENTS and sure:
-            place, _ = ido.place_from(tracker, kb, use_slot=False)
             if place is not None:
                 if decision.move == "answer" and best.unit.about in IDO_RECORDS and best.unit.attribute in ("cost", "audience"):
                     # 'kost het geld als mijn oma in Hoogeveen daar hulp vraagt?': that answer, then the desk.
@@ -149,10 +150,9 @@ class ActionAnswer(KBAction):
                     [(r.unit.key, r.score, r.lexical) for r in decision.ranked[:3]])
         if decision.move != "answer" or best.unit.about in IDO_RECORDS:
             # A town in a long message about DigiD, toeslagen or a letter: the desks near that town.
-            place, _ = ido.place_from(tracker, kb, use_slot=False)
             if place is not None and (ido.service_named(text) or (best is not None and best.unit.about in IDO_RECORDS)):
                 return self.delegate(ido.ActionGovernmentHelp, dispatcher, tracker, domain)
-        figure_asked = (sure and intent == "ask_figure") or bool(measured(text))
+        figure_asked = (sure and intent == "ask_figure") or count_asked
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
         overrules = (not (sure and intent in SERVICES) or best is None
@@ -166,7 +166,7 @@ class ActionAnswer(KBAction):
                 and not evidence.years & best.unit.years and not sure_service(intent, sure)):
             # 'hoeveel ... in 2023?' and the KB has that figure for 2019 only: no figure for another year.
             return self.no_figure(dispatcher, tracker, kb, decision, years=sorted(evidence.years))
-        if measured(text) and best is not None and not best.unit.numeric and not sure_service(intent, sure):
+        if count_asked and best is not None and not best.unit.numeric and not sure_service(intent, sure):
             # 'hoeveel subsidie kreeg ...': a count was asked and no unit has it. Never another number instead.
             return self.no_figure(dispatcher, tracker, kb, decision)
         if decision.move == "answer" and overrules and not (figure_asked and not best.unit.numeric):

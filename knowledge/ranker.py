@@ -280,9 +280,8 @@ class Ranker:
                 out.append(([t], UNKNOWN_WORD_SHARE * self.max_idf, False))
         return out
 
-    def lexical(self, text: str) -> Tuple[Dict[int, float], Dict[int, float]]:
-        """(BM25 score, idf-weighted share of the question found) per unit with any match."""
-        query = self.query_terms(text)
+    def lexical(self, query: List[Tuple[List[str], float, bool]]) -> Tuple[Dict[int, float], Dict[int, float]]:
+        """(BM25 score, idf-weighted share of the question found) per unit with any match, for `query_terms`."""
         weights = [w for _, w, _ in query]
         total = sum(weights) or 1.0
         bm25: Dict[int, float] = {}
@@ -307,9 +306,10 @@ class Ranker:
         return bm25, {i: 0.5 * min(1.0, f / total) + 0.5 * min(1.0, f / MASS) for i, f in found.items()}
 
     def rank(self, evidence: Evidence, limit: int = 5) -> List[Ranked]:
-        bm25, share = self.lexical(evidence.text)
+        query = self.query_terms(evidence.text)
+        bm25, share = self.lexical(query)
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
-        empty = sum(w for _, w, _ in self.query_terms(evidence.text)) < EMPTY_QUESTION
+        empty = sum(w for _, w, _ in query) < EMPTY_QUESTION
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
         years = evidence.years
         short = len(terms(evidence.text)) <= 4
