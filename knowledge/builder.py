@@ -2,7 +2,8 @@
 
 Order of work: read and validate every file (nothing touched yet), build the gazetteer and geocode
 the IDO desks, write a complete new database aside, then swap. SQLite builds a new file and renames
-it over the old one; other databases replace all rows in one transaction. A build whose data has
+it over the old one; other databases replace all rows in one transaction (DELETE and INSERT, which never
+lock a reader out; the tables are dropped and made again only when their columns changed). A build whose data has
 not changed is skipped, so `make` can call it every time.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -167,6 +168,29 @@ def _write(conn: Connection, objects, meta: Dict[str, str]) -> None:
         session.flush()  # the caller's transaction commits, so the whole build lands at once
 
 
+def _tables_match(conn: Connection) -> bool:
+    """True when every table of the models exists with exactly the models' columns."""
+    found = inspect(conn)
+    names = set(found.get_table_names())
+    for table in models.Base.metadata.sorted_tables:
+        if table.name not in names or {c["name"] for c in found.get_columns(table.name)} != set(table.columns.keys()):
+            return False
+    return True
+
+
+def _empty_tables(conn: Connection) -> None:
+    """Make the tables empty inside the build's transaction. DELETE takes row locks only, so readers of the old
+    build go on undisturbed (DROP TABLE would take an exclusive lock and deadlock with a reader that already
+    holds a lock on another table of the same build). Only when the models' columns changed are the tables
+    dropped and made anew."""
+    if _tables_match(conn):
+        for table in reversed(models.Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    else:
+        models.Base.metadata.drop_all(conn)
+        models.Base.metadata.create_all(conn)
+
+
 def _existing_build_id(url: str) -> Optional[str]:
     path = sqlite_path(url)
     if path is not None and not path.exists():
@@ -221,8 +245,7 @@ def build(url: Optional[str] = None, core: Path = CORE_DIR, local: Optional[Path
         engine = make_engine(url)
         try:
             with engine.begin() as conn:  # one transaction: readers see the old rows until commit
-                models.Base.metadata.drop_all(conn)
-                models.Base.metadata.create_all(conn)
+                _empty_tables(conn)
                 _write(conn, objects, meta)
         finally:
             engine.dispose()

@@ -43,6 +43,12 @@ def make_engine(url: str, read_only: bool = False) -> Engine:
             def _query_only(dbapi_connection, _record):  # a reader can never change the KB
                 dbapi_connection.execute("PRAGMA query_only = ON")
         return engine
+    if read_only:
+        # A reader sees one build whole: every SELECT of a snapshot in one REPEATABLE READ transaction, which
+        # is also read-only (the server refuses writes), as SQLite's query_only does above.
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5,
+                             isolation_level="REPEATABLE READ",
+                             execution_options={"postgresql_readonly": True} if make_url(url).get_backend_name() == "postgresql" else {})
     return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
 
 

@@ -8,6 +8,7 @@ answer never mixes two builds. Every input is cleaned and bounded first; nothing
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import threading
@@ -25,6 +26,8 @@ from knowledge.gazetteer import GEONAMES_SOURCE, distance_km
 from knowledge.ranker import Decision, Evidence, Ranker, build_units
 from knowledge.retrieval import Bm25Index, Scored
 from knowledge.text import STOPWORDS, clean, compact, normalise, terms
+
+LOG = logging.getLogger(__name__)
 
 #: Below this a name lookup says "not found" rather than guess (rapidfuzz score, 0-100).
 NAME_THRESHOLD = 80
@@ -189,8 +192,17 @@ class KnowledgeBase:
             return snap
         with self._lock:
             if self._snapshot is None or generation != self._generation:
-                with self.db.session() as session:
-                    self._snapshot = _Snapshot(session)
+                try:
+                    with self.db.session() as session:
+                        self._snapshot = _Snapshot(session)
+                except Exception as exc:
+                    if self._snapshot is None:
+                        raise
+                    # The new build could not be read whole (the database busy or gone for a moment): go on with
+                    # the build we have, which is complete, and try again at the next check.
+                    LOG.warning("nieuwe kennisbank niet geladen (%s); de vorige blijft in gebruik", exc.__class__.__name__)
+                    self._checked_at = now
+                    return self._snapshot
                 self._generation = generation
             self._checked_at = now
             return self._snapshot

@@ -9,6 +9,7 @@ import gzip
 import importlib.util
 import json
 import re
+import threading
 import unicodedata
 from functools import lru_cache
 from importlib import resources
@@ -67,9 +68,16 @@ def _lemmas() -> Dict[str, str]:
         return json.load(data)
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _stemmer():
-    return snowballstemmer.stemmer("dutch")
+    """One Snowball stemmer per thread: a stemmer keeps its word in its own fields while it works, so two
+    threads sharing one corrupt each other's words (seen as an IndexError while snapshots load in parallel)."""
+    stemmer = getattr(_local, "stemmer", None)
+    if stemmer is None:
+        stemmer = _local.stemmer = snowballstemmer.stemmer("dutch")
+    return stemmer
 
 
 @lru_cache(maxsize=1)

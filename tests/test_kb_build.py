@@ -171,3 +171,76 @@ def test_duplicate_id_in_one_layer_is_an_error(tmp_path):
     with pytest.raises(loader.DataFileError) as caught:
         loader.load(core, None)
     assert "'voorbeeld-venlo' bestaat al" in str(caught.value)
+
+
+def test_a_reader_goes_on_with_its_build_when_the_next_cannot_be_read(tmp_path, empty_local, monkeypatch):
+    """A new build that cannot be read whole (the database busy for a moment) must not turn answers into
+    errors: the reader keeps the complete build it has and takes the new one at the next try."""
+    from knowledge import query
+
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    builder.build(url=url, local=empty_local)
+    kb = KnowledgeBase(url)
+    assert kb.place_names() and kb.find_place("Testdorp") is None
+    old = kb._snap()
+
+    local = tmp_path / "local"
+    _write(local, "places_test.csv", "name,municipality,province,lat,lon,source,aliases\n"
+                                     "Testdorp,Testgemeente,Utrecht,52.1,5.1,test: alleen voor deze test,\n")
+    builder.build(url=url, local=local, force=True)
+
+    def refuse(session):
+        raise RuntimeError("database even bezet")
+
+    real = query._Snapshot
+    monkeypatch.setattr(query, "_Snapshot", refuse)
+    assert kb._snap() is old
+    assert kb.programme("boekstart") is not None and kb.find_place("Testdorp") is None
+    monkeypatch.setattr(query, "_Snapshot", real)
+    assert kb.find_place("Testdorp") is not None  # the next try loads the new build
+
+
+def test_a_first_load_that_fails_is_an_error_not_an_empty_kb(tmp_path, empty_local, monkeypatch):
+    from knowledge import query
+
+    url = f"sqlite:///{tmp_path / 'kb.sqlite3'}"
+    builder.build(url=url, local=empty_local)
+
+    def refuse(session):
+        raise RuntimeError("database even bezet")
+
+    monkeypatch.setattr(query, "_Snapshot", refuse)
+    with pytest.raises(RuntimeError):
+        KnowledgeBase(url).programme("boekstart")
+
+
+def test_a_server_database_is_emptied_in_place_unless_its_columns_changed(tmp_path):
+    """In PostgreSQL the build replaces rows (DELETE, INSERT) in one transaction: DROP TABLE would lock out,
+    and deadlock with, readers of the old build. Tables are made anew only when their columns changed."""
+    from sqlalchemy import create_engine, inspect, text as sql
+
+    from knowledge import models
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'server.sqlite3'}")
+    with engine.begin() as conn:
+        models.Base.metadata.create_all(conn)
+        conn.execute(models.Meta.__table__.insert(), [{"key": "build_id", "value": "old"}])
+        conn.execute(sql("CREATE TABLE other_app (x INTEGER)"))  # not ours: left alone
+    with engine.begin() as conn:
+        assert builder._tables_match(conn)
+        conn.execute(sql("CREATE TRIGGER kept AFTER INSERT ON meta BEGIN SELECT 1; END"))  # gone if meta is dropped
+        builder._empty_tables(conn)
+    with engine.connect() as conn:
+        assert conn.execute(sql("SELECT count(*) FROM meta")).scalar() == 0
+        assert conn.execute(sql("SELECT count(*) FROM sqlite_master WHERE name = 'kept'")).scalar() == 1
+        assert "other_app" in inspect(conn).get_table_names()
+
+    with engine.begin() as conn:
+        conn.execute(sql("ALTER TABLE facts ADD COLUMN stale TEXT"))
+    with engine.begin() as conn:
+        assert not builder._tables_match(conn)
+        builder._empty_tables(conn)
+    with engine.connect() as conn:
+        assert "stale" not in {c["name"] for c in inspect(conn).get_columns("facts")}
+        assert builder._tables_match(conn)
+    engine.dispose()

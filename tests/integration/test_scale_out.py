@@ -157,6 +157,58 @@ def test_rebuilding_the_kb_in_postgresql_while_serving(cluster: Cluster, empty_l
     assert len(builds) >= 3, f"only {len(builds)} rebuilds"
 
 
+def test_readers_load_whole_builds_while_postgresql_is_rebuilt(cluster: Cluster, empty_local, tmp_path):
+    """Readers that load a snapshot while builds replace the rows: no reader may fail (DROP TABLE in the build
+    used to deadlock with them) and every snapshot is one build whole (its build id matches its rows)."""
+    from knowledge import builder
+    from knowledge.query import KnowledgeBase
+
+    url = cluster.postgres.url("kb")
+    other = tmp_path / "local"
+    other.mkdir()
+    (other / "places_test.csv").write_text("name,municipality,province,lat,lon,source,aliases\n"
+                                           "Testdorp,Testgemeente,Utrecht,52.1,5.1,test: alleen voor deze test,\n")
+    ids = {builder.build(url=url, local=other, force=True).build_id: True,
+           builder.build(url=url, local=empty_local, force=True).build_id: False}
+    stop, problems, loads, builds = threading.Event(), [], [], []
+
+    def rebuild():
+        n = 0
+        while not stop.is_set():
+            try:
+                builder.build(url=url, local=other if n % 2 == 0 else empty_local, force=True)
+                builds.append(n)
+            except Exception as exc:
+                problems.append(f"bouw: {exc!r}"[:300])
+            n += 1
+
+    def read():
+        while not stop.is_set():
+            kb = KnowledgeBase(url)
+            try:
+                snap = kb._snap()
+                has_test_place = "testdorp" in snap.places_by_norm
+                if ids.get(snap.meta["build_id"]) is not has_test_place:
+                    problems.append(f"gemengde bouw: {snap.meta['build_id']} met Testdorp={has_test_place}")
+                loads.append(1)
+            except Exception as exc:
+                problems.append(f"lezen: {exc!r}"[:300])
+            finally:
+                kb.db.dispose()
+
+    threads = [threading.Thread(target=rebuild, daemon=True)] + [threading.Thread(target=read, daemon=True) for _ in range(3)]
+    for t in threads:
+        t.start()
+    time.sleep(20)
+    stop.set()
+    for t in threads:
+        t.join(120)
+    builder.build(url=url, local=empty_local, force=True)  # leave the KB as the other tests found it
+    print(f"\n{len(loads)} snapshots loaded while the KB was rebuilt {len(builds)} times")
+    assert len(builds) >= 3 and len(loads) >= 20
+    assert not problems, "\n".join(problems[:10])
+
+
 def test_bounded_load_through_the_edge(cluster: Cluster, capsys):
     prefix = f"load-{uuid.uuid4().hex[:8]}-"
     script = [q for q, _ in SCRIPTS["jeugdpakket"]] + [q for q, _ in SCRIPTS["ido"][:2]]
