@@ -1,4 +1,5 @@
-"""The command line: build and inspect the knowledge base, ask the assistant, delete old conversations."""
+"""The command line: build and inspect the knowledge base, ask the assistant, delete old conversations,
+make accounts for the staff page."""
 from __future__ import annotations
 
 import argparse
@@ -150,6 +151,57 @@ def _retention(args) -> int:
     return 0
 
 
+def _read_password(args) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    import getpass
+
+    first = getpass.getpass("Wachtwoord (minstens 12 tekens): ")
+    if getpass.getpass("Typ het wachtwoord nog een keer: ") != first:
+        raise ValueError("De twee wachtwoorden zijn niet gelijk.")
+    return first
+
+
+def _staff(args) -> int:
+    from bot.web.auth import AccountError, UserStore, check_name
+
+    users = UserStore()
+    try:
+        if args.staff_command == "add-user":
+            name = check_name(args.name)
+            if not args.replace and name in dict(users.accounts()):
+                raise AccountError(f"Het account '{name}' bestaat al. Een nieuw wachtwoord geven: "
+                                   f"python -m bot staff add-user {name} --replace")
+            try:
+                password = _read_password(args)
+            except ValueError as exc:
+                print(f"{exc} Er is niets veranderd.", file=sys.stderr)
+                return 2
+            except (EOFError, KeyboardInterrupt):
+                print("\nGestopt. Er is niets veranderd.", file=sys.stderr)
+                return 1
+            if users.add(name, password, replace=args.replace):
+                print(f"Het account '{name}' heeft een nieuw wachtwoord. Wie met het oude was ingelogd, is uitgelogd.")
+            else:
+                print(f"Het account '{name}' is gemaakt. Log in op /staff/login.")
+            print(f"Opgeslagen in {users.path} (alleen een hash, niet het wachtwoord zelf).")
+        elif args.staff_command == "remove-user":
+            if not users.remove(args.name):
+                print(f"Er is geen account '{args.name}' in {users.path}.", file=sys.stderr)
+                return 2
+            print(f"Het account '{args.name.strip().lower()}' is verwijderd. Wie daarmee was ingelogd, is uitgelogd.")
+        else:
+            accounts = users.accounts()
+            if not accounts:
+                print(f"Nog geen accounts in {users.path}. Maak er een: python -m bot staff add-user NAAM")
+            for name, changed in accounts:
+                print(f"{name:24} wachtwoord van {changed}")
+    except AccountError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m bot", description="Bieb-assistent: kennisbank en assistent")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -178,6 +230,17 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--days", type=float, required=True, help="verwijder gesprekken zonder bericht in de laatste N dagen")
     r.add_argument("--endpoints", default="endpoints.yml", help="Rasa's endpoints.yml (standaard die van het project)")
     r.set_defaults(func=_retention)
+    st = sub.add_parser("staff", help="accounts voor de pagina voor medewerkers (/staff); bestand: STAFF_USERS_FILE "
+                                      "(standaard var/staff_users.json)").add_subparsers(dest="staff_command", required=True)
+    add = st.add_parser("add-user", help="een account maken (het wachtwoord wordt gevraagd)")
+    add.add_argument("name", help="gebruikersnaam: kleine letters, cijfers, . _ -")
+    add.add_argument("--password-stdin", action="store_true", help="lees het wachtwoord van de eerste regel van stdin (voor scripts)")
+    add.add_argument("--replace", action="store_true", help="het account bestaat al: geef het een nieuw wachtwoord")
+    add.set_defaults(func=_staff)
+    rm = st.add_parser("remove-user", help="een account verwijderen")
+    rm.add_argument("name")
+    rm.set_defaults(func=_staff)
+    st.add_parser("list-users", help="de accounts tonen (zonder wachtwoorden)").set_defaults(func=_staff)
     return parser
 
 

@@ -5,6 +5,7 @@ import pytest
 
 from bot.feedback import MAX_CHARS, FeedbackStore
 from bot.web.server import create_app
+from tests.test_web_login import Site, make_auth
 from tests.web_client import call
 
 ORIGIN = "https://www.bibliotheekzuidhoek.example"
@@ -16,8 +17,9 @@ def store(tmp_path):
 
 
 @pytest.fixture
-def app(kb, store):
-    return lambda: create_app(kb=kb, feedback_store=store, cors=[ORIGIN])
+def app(kb, store, tmp_path):
+    staff_auth = make_auth(tmp_path)
+    return lambda: create_app(kb=kb, feedback_store=store, cors=[ORIGIN], staff_auth=staff_auth)
 
 
 def post(app, **kwargs):
@@ -67,6 +69,17 @@ def test_long_texts_are_cut(app, store):
     assert post(app, json={"question": "vraag " * 400, "answer": "antwoord " * 400, "rating": "down"}).status == 201
     [entry] = store.recent_down()
     assert len(entry.question) == MAX_CHARS and len(entry.answer) == MAX_CHARS
+
+
+def test_what_citizens_send_is_shown_to_logged_in_staff_only(app):
+    assert post(app, json={"question": "Mijn telefoon is 06-12345678", "answer": "Dat weet ik niet.",
+                           "rating": "down"}).status == 201
+    anonymous = call(app, "GET", "/api/staff/feedback")
+    assert anonymous.status == 401 and "[TELEFOON]" not in anonymous.text
+    staff = Site(app).logged_in()
+    assert [e["question"] for e in staff.call("GET", "/api/staff/feedback").json()["down"]] == ["Mijn telefoon is [TELEFOON]"]
+    # the widget's own route needs no login, also not for a page on the library's site
+    assert post(app, json={"question": "q", "answer": "a", "rating": "up"}, headers={"Origin": ORIGIN}).status == 201
 
 
 def test_cors_only_for_allowed_origins(app):

@@ -1,13 +1,18 @@
-"""The staff API (/api/staff/...), the pages and the vendor files, through aiohttp's test client."""
+"""The staff API (/api/staff/...), the pages and the vendor files, through aiohttp's test client.
+
+The staff routes need a login (tests/test_web_login.py tests that); here one staff member is logged in.
+"""
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 
 from bot.feedback import FeedbackStore
 from bot.web.server import create_app
 from knowledge.query import KnowledgeBase
+from tests.test_web_login import Site, make_auth
 from tests.web_client import call
 
 
@@ -17,12 +22,18 @@ def store(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def app(kb, store):
-    return lambda: create_app("http://127.0.0.1:5005", kb=kb, feedback_store=store)
+def staff_auth(tmp_path_factory):
+    return make_auth(tmp_path_factory.mktemp("staff"))
 
 
-def get(app, path):
-    reply = call(app, "GET", path)
+@pytest.fixture(scope="module")
+def app(kb, store, staff_auth):
+    """A logged-in staff member's browser on the web app."""
+    return Site(lambda: create_app("http://127.0.0.1:5005", kb=kb, feedback_store=store, staff_auth=staff_auth)).logged_in()
+
+
+def get(site, path):
+    reply = site.call("GET", path)
     assert reply.status == 200, reply.text
     return reply.json()
 
@@ -83,24 +94,24 @@ def test_ido_unknown_place_gives_an_empty_list(app):
 
 def test_hostile_query_parameters(app):
     for q in ["<script>alert(1)</script>", "x" * 5000, "'; DROP TABLE statistics; --", "%00"]:
-        assert call(app, "GET", "/api/staff/figures", params={"q": q}).status == 200
-        assert call(app, "GET", "/api/staff/ido", params={"place": q}).status == 200
+        assert app.call("GET", "/api/staff/figures", params={"q": q}).status == 200
+        assert app.call("GET", "/api/staff/ido", params={"place": q}).status == 200
 
 
-def test_the_kb_is_only_read(kb_path, kb, store):
+def test_the_kb_is_only_read(kb_path, kb, store, staff_auth):
     before = hashlib.sha256(kb_path.read_bytes()).hexdigest()
-    app = lambda: create_app(kb=kb, feedback_store=store)  # noqa: E731
+    app = Site(lambda: create_app(kb=kb, feedback_store=store, staff_auth=staff_auth)).logged_in()
     for path in ["/api/staff/schemes", "/api/staff/programmes", "/api/staff/figures?q=bezoek",
                  "/api/staff/ido?place=Ommen", "/api/staff/info"]:
         get(app, path)
-    assert call(app, "POST", "/api/staff/schemes", json={}).status == 405
+    assert app.call("POST", "/api/staff/schemes", json={}).status == 405
     assert hashlib.sha256(kb_path.read_bytes()).hexdigest() == before
 
 
-def test_missing_kb_is_a_clear_503(tmp_path, store):
+def test_missing_kb_is_a_clear_503(tmp_path, store, staff_auth):
     missing = KnowledgeBase(f"sqlite:///{tmp_path / 'nope.sqlite3'}")
-    app = lambda: create_app(kb=missing, feedback_store=store)  # noqa: E731
-    reply = call(app, "GET", "/api/staff/schemes")
+    app = Site(lambda: create_app(kb=missing, feedback_store=store, staff_auth=staff_auth)).logged_in()
+    reply = app.call("GET", "/api/staff/schemes")
     assert reply.status == 503
     assert "make kb" in reply.json()["error"]
 
@@ -114,26 +125,35 @@ def test_feedback_view(app, store):
     assert data["fallbacks"][0]["question"] == "Hoe laat gaat de bieb open?"
 
 
+def test_the_staff_page_shows_who_is_logged_in_with_a_logout_form(app):
+    page = app.call("GET", "/staff").text
+    assert "Ingelogd als <strong>anna</strong>" in page
+    assert re.search(r'<form class="logout" method="post" action="/staff/logout">\s*'
+                     r'<input type="hidden" name="csrf" value="[A-Za-z0-9_-]{43}">', page)
+
+
 def test_pages_and_their_headers(app):
-    demo = call(app, "GET", "/")
+    demo = app.call("GET", "/")
     assert demo.status == 200
     assert 'src="/widget/bieb-widget.js" data-server="http://127.0.0.1:5005"' in demo.text
     assert "connect-src 'self' http://127.0.0.1:5005 ws://127.0.0.1:5005" in demo.headers["Content-Security-Policy"]
-    staff = call(app, "GET", "/staff")
+    staff = app.call("GET", "/staff")
     assert staff.status == 200 and "script-src 'self'" in staff.headers["Content-Security-Policy"]
+    assert staff.headers["Cache-Control"] == "no-store" and "{{" not in staff.text
     for path in ["/widget/bieb-widget.js", "/widget/bieb-widget.css", "/staff/staff.js", "/staff/staff.css", "/demo.css"]:
-        reply = call(app, "GET", path)
+        reply = app.call("GET", path)
         assert reply.status == 200 and reply.headers["X-Content-Type-Options"] == "nosniff"
 
 
-def test_the_demo_page_escapes_the_server_address(kb, store):
-    app = lambda: create_app('http://x"><script>alert(1)</script>', kb=kb, feedback_store=store)  # noqa: E731
+def test_the_demo_page_escapes_the_server_address(kb, store, staff_auth):
+    app = lambda: create_app('http://x"><script>alert(1)</script>', kb=kb, feedback_store=store,  # noqa: E731
+                             staff_auth=staff_auth)
     assert "<script>alert(1)" not in call(app, "GET", "/").text
 
 
 def test_vendor_files_come_from_node_modules_and_nothing_else(app):
     for name, marker in [("socket.io.min.js", "Socket.IO"), ("purify.min.js", "DOMPurify")]:
-        reply = call(app, "GET", f"/widget/vendor/{name}")
+        reply = app.call("GET", f"/widget/vendor/{name}")
         assert reply.status == 200 and marker in reply.text
     for name in ["package.json", "..%2Fpackage.json", "axe.min.js", "..%2F..%2Fserver.py"]:
-        assert call(app, "GET", f"/widget/vendor/{name}").status == 404
+        assert app.call("GET", f"/widget/vendor/{name}").status == 404

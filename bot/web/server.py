@@ -3,17 +3,23 @@
     /                          demo page: the widget embedded with one script tag, as a library would
     /widget/bieb-widget.js     the widget (plain JS); /widget/bieb-widget.css its look
     /widget/vendor/...         socket.io-client and DOMPurify from bot/web/node_modules (npm ci), never a CDN
-    /staff                     the staff lookup page; /api/staff/... its JSON (read-only KB)
+    /staff                     the staff lookup page; /api/staff/... its JSON (read-only KB): login needed
+    /staff/login               the login page (GET), logging in (POST); POST /staff/logout (bot/web/auth.py)
     POST /api/feedback         👍/👎 on an answer, masked and stored (bot/feedback.py)
     /health                    for the start-up wait
 
+Only the routes in PUBLIC are open to anyone; every other route, also one added later, needs a staff
+login (accounts: `python -m bot staff add-user NAME`, in STAFF_USERS_FILE, default var/staff_users.json).
+
 `python -m bot.web.server --port 8080 --rasa-url http://127.0.0.1:5005`; `python -m bot.serve` starts it.
+Behind a proxy that ends https: `--trust-proxy` (or WEB_TRUST_PROXY=1), see bot/web/auth.py.
 """
 from __future__ import annotations
 
 import argparse
 import asyncio
 import html
+import logging
 import os
 from pathlib import Path
 from typing import Any, Callable, Dict, Iterable, Optional
@@ -22,7 +28,7 @@ from urllib.parse import urlparse
 from aiohttp import web
 
 from bot.feedback import RATINGS, FeedbackStore
-from bot.web import staff_api
+from bot.web import auth, staff_api
 from knowledge.query import KnowledgeBase, KnowledgeBaseMissing, default
 
 HERE = Path(__file__).resolve().parent
@@ -34,6 +40,13 @@ VENDOR = {
     "purify.min.js": NODE_MODULES / "dompurify" / "dist" / "purify.min.js",
 }
 MAX_BODY = 16 * 1024
+#: Routes anyone may use (the citizen's widget and what it needs); the rest needs a staff login.
+PUBLIC = frozenset({
+    "/", "/health", "/demo.css",
+    "/widget/bieb-widget.js", "/widget/bieb-widget.css", "/widget/vendor/{name}",
+    "/api/feedback",
+    "/staff/staff.css",  # the login page's look
+})
 
 KB_KEY = web.AppKey("kb", object)
 FEEDBACK_KEY = web.AppKey("feedback", object)
@@ -70,11 +83,11 @@ async def demo_page(request: web.Request) -> web.Response:
     return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-cache"})
 
 
-def html_file(path: Path) -> Callable:
-    async def handler(request: web.Request) -> web.Response:
-        return web.Response(text=path.read_text(encoding="utf-8"), content_type="text/html",
-                            headers={"Cache-Control": "no-cache"})
-    return handler
+async def staff_page(request: web.Request) -> web.Response:
+    session = auth.current(request)  # the guard let the request in, so there is one
+    page = (STATIC / "staff" / "index.html").read_text(encoding="utf-8")
+    page = page.replace("{{USER}}", html.escape(session.user)).replace("{{CSRF}}", html.escape(session.csrf, quote=True))
+    return web.Response(text=page, content_type="text/html", headers={"Cache-Control": "no-store"})
 
 
 def static_file(path: Path) -> Callable:
@@ -166,7 +179,9 @@ def lazy(make: Callable[[], Any]) -> Callable[[], Any]:
 
 
 def create_app(rasa_url: str = "http://127.0.0.1:5005", cors: Iterable[str] = (),
-               kb: Optional[KnowledgeBase] = None, feedback_store: Optional[FeedbackStore] = None) -> web.Application:
+               kb: Optional[KnowledgeBase] = None, feedback_store: Optional[FeedbackStore] = None,
+               staff_auth: Optional[auth.StaffAuth] = None, trust_proxy: bool = False) -> web.Application:
+    """The web app. `staff_auth` holds the accounts (default: STAFF_USERS_FILE) and the sessions."""
     app = web.Application(middlewares=[security_headers], client_max_size=MAX_BODY)
     app[CONFIG_KEY] = {"rasa_url": rasa_url.rstrip("/"), "cors": set(cors), "csp": csp(rasa_url)}
     app[KB_KEY] = (lambda: kb) if kb is not None else default
@@ -178,7 +193,7 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", cors: Iterable[str] = ()
     r.add_get("/widget/bieb-widget.js", static_file(STATIC / "widget" / "bieb-widget.js"))
     r.add_get("/widget/bieb-widget.css", static_file(STATIC / "widget" / "bieb-widget.css"))
     r.add_get("/widget/vendor/{name}", vendor)
-    r.add_get("/staff", html_file(STATIC / "staff" / "index.html"))
+    r.add_get("/staff", staff_page)
     r.add_get("/staff/staff.js", static_file(STATIC / "staff" / "staff.js"))
     r.add_get("/staff/staff.css", static_file(STATIC / "staff" / "staff.css"))
     r.add_get("/api/staff/info", staff_view(staff_api.info))
@@ -189,6 +204,7 @@ def create_app(rasa_url: str = "http://127.0.0.1:5005", cors: Iterable[str] = ()
     r.add_get("/api/staff/feedback", staff_feedback)
     r.add_post("/api/feedback", feedback)
     r.add_route("OPTIONS", "/api/feedback", feedback_options)
+    auth.install(app, staff_auth or auth.StaffAuth(), PUBLIC, trust_proxy=trust_proxy)
     return app
 
 
@@ -202,8 +218,17 @@ def main(argv: Optional[list] = None) -> None:
     parser.add_argument("--rasa-url", default=os.environ.get("RASA_PUBLIC_URL") or settings.rasa_url,
                         help="the Rasa server as the browser reaches it")
     parser.add_argument("--cors", nargs="*", default=settings.cors_origins, help="origins that may post feedback")
+    parser.add_argument("--trust-proxy", action="store_true",
+                        default=os.environ.get("WEB_TRUST_PROXY", "").lower() in ("1", "true", "yes"),
+                        help="believe X-Forwarded-Proto/-For (only behind a proxy that sets them)")
     args = parser.parse_args(argv)
-    app = create_app(args.rasa_url, args.cors)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    staff_auth = auth.StaffAuth()
+    if not staff_auth.users.hashes():
+        logging.getLogger(__name__).warning(
+            "no staff account in %s: the staff page stays closed. Make one: python -m bot staff add-user NAME",
+            staff_auth.users.path)
+    app = create_app(args.rasa_url, args.cors, staff_auth=staff_auth, trust_proxy=args.trust_proxy)
     web.run_app(app, host=args.host, port=args.port, print=None, access_log=None)
 
 

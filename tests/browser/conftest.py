@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from bot.serve import DEFAULT_MODEL, Servers, Settings
-from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, free_port
+from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, STAFF_PASSWORD, STAFF_USER, free_port
 
 
 @pytest.fixture(scope="module")
@@ -32,12 +32,25 @@ def feedback_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="module")
-def env(kb_path, feedback_url):
-    """The KB built for the tests and a fresh feedback database, for the child processes."""
-    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "FEEDBACK_DATABASE_URL", "RASA_PUBLIC_URL")}
+def staff_account(tmp_path_factory):
+    """A staff account (name, password) in a fresh accounts file, made as `python -m bot staff add-user` does."""
+    from bot.web.auth import UserStore
+
+    path = tmp_path_factory.mktemp("staff") / "staff_users.json"
+    UserStore(path).add(STAFF_USER, STAFF_PASSWORD)
+    return path
+
+
+@pytest.fixture(scope="module")
+def env(kb_path, feedback_url, staff_account):
+    """The KB built for the tests, a fresh feedback database and staff account, for the child processes."""
+    saved = {k: os.environ.get(k) for k in ("DATABASE_URL", "FEEDBACK_DATABASE_URL", "RASA_PUBLIC_URL",
+                                            "STAFF_USERS_FILE", "WEB_TRUST_PROXY")}
     os.environ["DATABASE_URL"] = f"sqlite:///{kb_path}"
     os.environ["FEEDBACK_DATABASE_URL"] = feedback_url
+    os.environ["STAFF_USERS_FILE"] = str(staff_account)
     os.environ.pop("RASA_PUBLIC_URL", None)
+    os.environ.pop("WEB_TRUST_PROXY", None)
     yield
     for key, value in saved.items():
         if value is None:

@@ -1,4 +1,4 @@
-"""Helpers for the browser tests: addresses, axe-core, screenshots."""
+"""Helpers for the browser tests: addresses, axe-core, screenshots, logging in to the staff page."""
 from __future__ import annotations
 
 import json
@@ -15,6 +15,8 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--no-first-run", "--disable-sync"]
 AXE = ROOT / "bot" / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "results" / "screenshots"
+#: The staff account the browser tests make (tests/browser/conftest.py: staff_account).
+STAFF_USER, STAFF_PASSWORD = "medewerker", "een lang test-wachtwoord"
 
 
 def free_port() -> int:
@@ -44,3 +46,13 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / name
     page.screenshot(path=str(path))
     return path
+
+
+def log_in(page, servers: Servers, user: str = STAFF_USER, password: str = STAFF_PASSWORD) -> None:
+    """Open the staff page: it sends the browser to the login page; log in there as a person would."""
+    page.goto(web_url(servers, "/staff"))
+    assert page.url == web_url(servers, "/staff/login"), page.url
+    page.get_by_label("Gebruikersnaam").fill(user)
+    page.get_by_label("Wachtwoord").fill(password)
+    page.get_by_role("button", name="Inloggen").click()
+    page.wait_for_url(web_url(servers, "/staff"))

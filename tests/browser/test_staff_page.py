@@ -1,11 +1,14 @@
-"""The staff lookup page in chromium: only the web server runs (the page reads the KB, not the bot)."""
+"""The staff lookup page in chromium: only the web server runs (the page reads the KB, not the bot).
+
+The page needs a login: each test logs in through the login page (tests/browser/helpers.py: log_in).
+"""
 from __future__ import annotations
 
 import pytest
 from playwright.sync_api import expect
 
 from bot.feedback import FeedbackStore
-from tests.browser.helpers import axe_serious, screenshot, web_url
+from tests.browser.helpers import STAFF_PASSWORD, STAFF_USER, axe_serious, log_in, screenshot, web_url
 
 
 @pytest.fixture(scope="module")
@@ -16,18 +19,88 @@ def staff(web_only, feedback_url):
     return web_only
 
 
-@pytest.fixture
-def page(browser, staff):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL", bypass_csp=True)
+def new_page(browser, **options):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL", **options)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    errors = []
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(web_url(staff, "/staff"))
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    return page
+
+
+@pytest.fixture
+def anonymous(browser, staff):
+    """A browser that has not logged in."""
+    page = new_page(browser)
+    yield page
+    errors = page.errors
+    page.context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def page(browser, staff):
+    page = new_page(browser, bypass_csp=True)
+    log_in(page, staff)
     expect(page.locator(".load")).to_have_count(0)
     yield page
-    context.close()
+    errors = page.errors
+    page.context.close()
     assert not errors, errors
+
+
+def test_without_a_login_the_page_and_its_data_stay_closed(anonymous, staff):
+    anonymous.goto(web_url(staff, "/staff"))
+    assert anonymous.url == web_url(staff, "/staff/login")
+    expect(anonymous.get_by_role("heading", name="Bieb-assistent: inloggen voor medewerkers")).to_be_visible()
+    for path in ["/api/staff/feedback", "/api/staff/schemes"]:
+        reply = anonymous.request.get(web_url(staff, path))
+        assert reply.status == 401 and "niet ingelogd" in reply.json()["error"]
+
+
+def test_log_in_with_the_keyboard_only(anonymous, staff):
+    anonymous.goto(web_url(staff, "/staff/login"))
+    expect(anonymous.get_by_label("Gebruikersnaam")).to_be_focused()
+    anonymous.keyboard.type(STAFF_USER)
+    anonymous.keyboard.press("Tab")
+    expect(anonymous.get_by_label("Wachtwoord")).to_be_focused()
+    anonymous.keyboard.type(STAFF_PASSWORD)
+    anonymous.keyboard.press("Enter")
+    anonymous.wait_for_url(web_url(staff, "/staff"))
+    expect(anonymous.locator(".logout")).to_contain_text(f"Ingelogd als {STAFF_USER}")
+    expect(anonymous.locator(".load")).to_have_count(0)
+    expect(anonymous.locator("#down")).to_contain_text("Mijn BSN is [BSN]")
+    [cookie] = [c for c in anonymous.context.cookies() if c["name"] == "bieb_staff"]
+    assert cookie["httpOnly"] is True and cookie["sameSite"] == "Strict" and cookie["path"] == "/"
+
+
+def test_a_wrong_password_says_so_and_the_page_passes_axe(browser, staff):
+    page = new_page(browser, bypass_csp=True)  # axe-core is added as an inline script
+    page.goto(web_url(staff, "/staff/login"))
+    assert axe_serious(page) == []
+    screenshot(page, "staff-login.png")
+    page.get_by_label("Gebruikersnaam").fill(STAFF_USER)
+    page.get_by_label("Wachtwoord").fill("niet het goede wachtwoord")
+    page.get_by_role("button", name="Inloggen").click()
+    expect(page.get_by_role("alert")).to_have_text("Uw gebruikersnaam of wachtwoord klopt niet. Probeer het opnieuw.")
+    assert page.url == web_url(staff, "/staff/login")
+    expect(page.get_by_label("Gebruikersnaam")).to_have_value(STAFF_USER)
+    expect(page.get_by_label("Wachtwoord")).to_have_value("")
+    assert axe_serious(page) == []
+    page.goto(web_url(staff, "/staff"))
+    assert page.url == web_url(staff, "/staff/login")
+    errors = page.errors
+    page.context.close()
+    assert not errors, errors
+
+
+def test_log_out(page, staff):
+    page.get_by_role("button", name="Uitloggen").click()
+    page.wait_for_url(web_url(staff, "/staff/login?uitgelogd"))
+    expect(page.get_by_role("status")).to_have_text("U bent uitgelogd.")
+    assert not [c for c in page.context.cookies() if c["name"] == "bieb_staff"]
+    page.goto(web_url(staff, "/staff"))
+    assert page.url == web_url(staff, "/staff/login")
 
 
 def test_schemes_with_every_amount(page, kb):
@@ -85,7 +158,7 @@ def test_axe_and_screenshots(page, browser, staff):
     screenshot(page, "staff-ido.png")
 
     phone = browser.new_context(viewport={"width": 375, "height": 740}, locale="nl-NL").new_page()
-    phone.goto(web_url(staff, "/staff"))
+    log_in(phone, staff)
     expect(phone.locator(".load")).to_have_count(0)
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     screenshot(phone, "staff-phone.png")

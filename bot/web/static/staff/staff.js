@@ -75,13 +75,23 @@
     box.classList.remove("load");
     [].concat(nodes).forEach(function (n) { if (n) box.appendChild(typeof n === "string" ? el("p", { text: n }) : n); });
   }
+  function loggedOut(id) {
+    fill(id, el("p", { "class": "error" }, ["U bent niet meer ingelogd. ", el("a", { href: "/staff/login", text: "Log opnieuw in" }), "."]));
+  }
   function get(path, id) {
-    return fetch(path, { headers: { Accept: "application/json" } }).then(function (r) {
+    return fetch(path, { headers: { Accept: "application/json" }, credentials: "same-origin" }).then(function (r) {
+      if (r.status === 401) {
+        loggedOut(id);
+        throw new Error("niet ingelogd");
+      }
       return r.json().then(function (data) {
         if (!r.ok) throw new Error(data.error || "fout " + r.status);
         return data;
+      }).catch(function (e) {
+        fill(id, el("p", { "class": "error", text: "Kan dit niet laden: " + e.message }));
+        throw e;
       });
-    }).catch(function (e) {
+    }, function (e) {
       fill(id, el("p", { "class": "error", text: "Kan dit niet laden: " + e.message }));
       throw e;
     });
