@@ -15,8 +15,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answers import ENTITY, Answer, apology, personal_data_warning
-from bot.privacy import mask
+from actions.answers import ENTITY, Answer, apology
 from knowledge.query import KnowledgeBase, default
 from knowledge.text import STOPWORDS, clean, normalise
 
@@ -106,9 +105,8 @@ class KBAction(Action, metaclass=ABCMeta):
         """Say the answer and return the events."""
 
     def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
+        # The Rasa server masks personal data before it reaches an action, and says the warning itself (bot/rasa_server.py).
         try:
-            if mask(user_text(tracker)) != user_text(tracker):
-                say(dispatcher, personal_data_warning())  # the answer still follows; storage masks the data
             return self.answer(dispatcher, tracker, domain) or []
         except Exception:  # the user gets an apology; the log gets the details
             logger.exception("action %s failed", self.name())

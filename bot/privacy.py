@@ -3,10 +3,13 @@
 `mask(text)` replaces, in this order: e-mail addresses, IBANs (checked with python-stdnum), postcode
 plus house number, BSNs (9 digits that pass the elfproef, python-stdnum) and phone numbers (found by
 `phonenumbers` for the Netherlands). Numbers that only look like a BSN but fail the elfproef stay.
+`scan(text)` does the same and also says which kinds it found (["BSN", "TELEFOON"]), never the values:
+bot/rasa_server.py masks every incoming message with it before NLU, and notes the kinds in the metadata.
 """
 from __future__ import annotations
 
 import re
+from typing import List, Tuple
 
 import phonenumbers
 from stdnum import iban
@@ -52,13 +55,26 @@ def _mask_phones(text: str) -> str:
     return text
 
 
+#: The kinds, in the order they are masked; each is also the placeholder's name ("[BSN]").
+KINDS = ("E-MAIL", "IBAN", "ADRES", "BSN", "TELEFOON")
+_STEPS = (("E-MAIL", lambda text: EMAIL.sub("[E-MAIL]", text)), ("IBAN", _mask_ibans),
+          ("ADRES", lambda text: ADDRESS.sub("[ADRES]", text)), ("BSN", _mask_bsns), ("TELEFOON", _mask_phones))
+
+
+def scan(text: str) -> Tuple[str, List[str]]:
+    """The masked text and the kinds of personal data that were masked in it (each kind once)."""
+    if not text:
+        return "", []
+    text = str(text)[:MAX_INPUT]
+    found = []
+    for kind, step in _STEPS:
+        masked = step(text)
+        if masked != text:
+            found.append(kind)
+        text = masked
+    return text, found
+
+
 def mask(text: str) -> str:
     """The text with BSN, IBAN, phone numbers, e-mail addresses and postcode+house number replaced."""
-    if not text:
-        return ""
-    text = str(text)[:MAX_INPUT]
-    text = EMAIL.sub("[E-MAIL]", text)
-    text = _mask_ibans(text)
-    text = ADDRESS.sub("[ADRES]", text)
-    text = _mask_bsns(text)
-    return _mask_phones(text)
+    return scan(text)[0]

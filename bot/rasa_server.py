@@ -18,6 +18,13 @@
 4. The HTTP API never opens without authentication: `--enable-api` needs a token or a JWT secret. They
    come from the environment (`RASA_API_TOKEN`, `RASA_JWT_SECRET`) and are added to the arguments
    inside this process, so they never show in the process list.
+6. Personal data is masked at the door. Every incoming message (every channel builds a `UserMessage`) goes
+   through `bot.privacy.scan` right after the input limit: a BSN (elfproef), IBAN, phone number, e-mail
+   address or postcode with house number becomes a placeholder ("[BSN]") before NLU, the tracker, the
+   event broker or the logs of the turn see it. The message metadata says which kinds were masked
+   (`{"masked": ["BSN"]}`), never the values. The reply to such a message starts with the short warning
+   (`actions.answers.personal_data_warning`), whatever the intent: the Rasa server says it itself, as the
+   first bot message of the turn, so smalltalk rules and an unreachable action server get it too.
 """
 from __future__ import annotations
 
@@ -25,10 +32,14 @@ import asyncio
 import logging
 import os
 import sys
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Text, Tuple
 
 from jsonschema import ValidationError
 from jsonschema.validators import validator_for
+
+# Light imports: the answer texts (no KB, no TensorFlow) and the masking (tests/test_rasa_server.py checks).
+from actions.answers import personal_data_warning
+from bot.privacy import MAX_INPUT, scan
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +96,64 @@ def opening(text: Any) -> Any:
     return OPENINGS.get(text.strip(), text) if isinstance(text, str) else text
 
 
-def _user_message_init(self, text=None, *args, **kwargs) -> None:
-    _originals["UserMessage.__init__"](self, opening(cut(text, max_message_chars())), *args, **kwargs)
+# -- personal data at the door ---------------------------------------------------------------------
+#: Metadata key of a message in which personal data was masked: the kinds, e.g. ["BSN", "TELEFOON"].
+MASKED = "masked"
+#: Metadata key of the bot's warning, so it is said once per turn.
+WARNING = "privacy_warning"
+
+
+def at_the_door(text: Any, metadata: Any) -> Tuple[Any, Any]:
+    """The text with personal data masked, and the metadata saying which kinds were masked.
+
+    Only this process says what was masked: a `masked` key sent by a client is dropped.
+    """
+    if isinstance(metadata, dict) and MASKED in metadata:
+        metadata = {k: v for k, v in metadata.items() if k != MASKED}
+    if not isinstance(text, str):
+        return text, metadata
+    masked_text, kinds = scan(text)
+    if kinds:
+        metadata = {**(metadata if isinstance(metadata, dict) else {}), MASKED: kinds}
+    # A text longer than bot.privacy.MAX_INPUT is cut there too: its unread tail never passes unmasked.
+    return (masked_text if kinds or len(text) > MAX_INPUT else text), metadata
+
+
+def _user_message_init(self, text=None, output_channel=None, sender_id=None, parse_data=None, input_channel=None,
+                       message_id=None, metadata=None) -> None:
+    text, metadata = at_the_door(opening(cut(text, max_message_chars())), metadata)
+    _originals["UserMessage.__init__"](self, text, output_channel, sender_id, parse_data, input_channel, message_id,
+                                       metadata)
+
+
+def masked_turn(tracker) -> bool:
+    """Whether the message of this turn had personal data masked (and the warning is not said yet)."""
+    from rasa.shared.core.events import BotUttered, UserUttered
+
+    latest = tracker.latest_message
+    if latest is None or not isinstance(latest.metadata, dict) or not latest.metadata.get(MASKED):
+        return False
+    for event in reversed(tracker.events):
+        if isinstance(event, UserUttered):
+            return True
+        if isinstance(event, BotUttered) and (event.metadata or {}).get(WARNING):
+            return False
+    return True
+
+
+def warning_event():
+    from rasa.shared.core.events import BotUttered
+
+    return BotUttered(personal_data_warning().text, metadata={WARNING: True})
+
+
+async def run_prediction_loop(self, output_channel, tracker) -> None:
+    """The warning first, in the tracker and to the user, then the turn as Rasa runs it."""
+    if masked_turn(tracker):
+        event = warning_event()
+        tracker.update(event, self.domain)
+        await output_channel.send_response(tracker.sender_id, event.message())
+    await _originals["MessageProcessor._run_prediction_loop"](self, output_channel, tracker)
 
 
 # -- the action server fails -----------------------------------------------------------------------
@@ -122,6 +189,7 @@ async def run_remote_action(self, output_channel, nlg, tracker, domain) -> List[
 def install() -> None:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.channels.channel import UserMessage
+    from rasa.core.processor import MessageProcessor
 
     if "RemoteAction._validate_action_result" not in _originals:
         _originals["RemoteAction._validate_action_result"] = RemoteAction._validate_action_result
@@ -132,12 +200,16 @@ def install() -> None:
     if "UserMessage.__init__" not in _originals:
         _originals["UserMessage.__init__"] = UserMessage.__init__
         UserMessage.__init__ = _user_message_init
+    if "MessageProcessor._run_prediction_loop" not in _originals:
+        _originals["MessageProcessor._run_prediction_loop"] = MessageProcessor._run_prediction_loop
+        MessageProcessor._run_prediction_loop = run_prediction_loop
 
 
 def uninstall() -> None:
     """Undo `install` (for tests in one process)."""
     from rasa.core.actions.action import RemoteAction
     from rasa.core.channels.channel import UserMessage
+    from rasa.core.processor import MessageProcessor
 
     if "RemoteAction._validate_action_result" in _originals:
         RemoteAction._validate_action_result = _originals.pop("RemoteAction._validate_action_result")
@@ -145,6 +217,8 @@ def uninstall() -> None:
         RemoteAction.run = _originals.pop("RemoteAction.run")
     if "UserMessage.__init__" in _originals:
         UserMessage.__init__ = _originals.pop("UserMessage.__init__")
+    if "MessageProcessor._run_prediction_loop" in _originals:
+        MessageProcessor._run_prediction_loop = _originals.pop("MessageProcessor._run_prediction_loop")
 
 
 # -- the HTTP API only with authentication ------------------------------------------------------------

@@ -2,13 +2,15 @@
 
 Configured in endpoints.yml (`type: bot.stores.MaskingSQLTrackerStore`): SQLite by default, PostgreSQL
 by configuration. Every string in every event (the user's text, entities, slot values, the bot's
-replies that echo the user) passes through `bot.privacy.mask` on its way to the database. The
-`events.sender_id` column is indexed by Rasa's own table definition.
+replies that echo the user) passes through `bot.privacy.mask` on its way to the database, and on its
+way to an event broker (when one is configured). The Rasa server already masks every message at the
+door (bot/rasa_server.py); this is the second line. The `events.sender_id` column is indexed by Rasa's
+own table definition.
 """
 from __future__ import annotations
 
 import time
-from typing import Any, Iterator
+from typing import Any, Iterator, List
 
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event
@@ -44,6 +46,11 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
     def _additional_events(self, session, tracker) -> Iterator[Event]:
         for event in super()._additional_events(session, tracker):
             yield Event.from_parameters(masked(event.as_dict()))
+
+    async def _stream_new_events(self, event_broker: Any, new_events: List[Event], sender_id: str) -> None:
+        # Rasa's save() streams the new events before it stores them: the broker gets them masked too.
+        await super()._stream_new_events(event_broker, [Event.from_parameters(masked(e.as_dict())) for e in new_events],
+                                         sender_id)
 
 
 def delete_older_than(store: SQLTrackerStore, days: float, now: float = None) -> int:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.privacy import mask
+from bot.privacy import KINDS, mask, scan
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -51,3 +51,48 @@ def test_empty_and_huge_input():
     assert mask("") == ""
     assert mask(None) == ""
     assert len(mask("a" * 100_000)) <= 5000
+
+
+@pytest.mark.parametrize("text, kinds", [
+    ("wat is boekstart", []),
+    ("Mijn klantnummer is 123456789", []),
+    ("Mijn BSN is 111222333", ["BSN"]),
+    ("Ik ben Jan, BSN 111222333, tel 06 12345678, jan@example.nl, 1234 AB 12, NL91ABNA0417164300",
+     ["E-MAIL", "IBAN", "ADRES", "BSN", "TELEFOON"]),
+    ("bel 06-12345678 of 020-1234567", ["TELEFOON"]),
+    ("ik typte zelf [BSN]", []),
+])
+def test_scan_names_the_kinds_it_masked_never_the_values(text, kinds):
+    masked, found = scan(text)
+    assert masked == mask(text) and found == kinds
+    assert all(kind in KINDS for kind in found)
+
+
+def test_the_broker_gets_masked_events_too(tmp_path):
+    """Second line behind the door: Rasa's save() streams events to the broker before it stores them."""
+    import asyncio
+
+    from rasa.core.brokers.broker import EventBroker
+    from rasa.shared.core.domain import Domain
+    from rasa.shared.core.events import UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot.stores import MaskingSQLTrackerStore
+
+    class Collecting(EventBroker):
+        def __init__(self):
+            self.published = []
+
+        def publish(self, event):
+            self.published.append(event)
+
+    domain = Domain.from_path("domain.yml")
+    broker = Collecting()
+    store = MaskingSQLTrackerStore(domain=domain, dialect="sqlite", db=str(tmp_path / "tracker.db"), event_broker=broker)
+    tracker = DialogueStateTracker.from_events("iemand", [UserUttered("mijn bsn is 111222333", {"name": "out_of_scope"},
+                                                                      [{"entity": "place", "value": "06-12345678"}])],
+                                               slots=domain.slots)
+    asyncio.run(store.save(tracker))
+    users = [e for e in broker.published if e["event"] == "user"]
+    assert len(users) == 1 and users[0]["text"] == "mijn bsn is [BSN]" and users[0]["sender_id"] == "iemand"
+    assert "111222333" not in str(broker.published) and "12345678" not in str(broker.published)
