@@ -24,14 +24,17 @@ pytestmark = pytest.mark.integration
 
 BSN = "111222333"
 
+#: The desk in Drachten as knowledge/data/ido_locations.csv has it: town and branch name. "Drachten" alone would also
+#: match "De plaats 'Drachten' ken ik niet".
+DRACHTEN = "In Drachten is een IDO: Bibliotheek Drachten."
 #: Conversation scripts: (what the user says, what the answer must contain).
 SCRIPTS = {
     "jeugdpakket": [("Wat is het jeugdpakket?", "Jeugdpakket"), ("hoeveel gaat via het gemeentefonds?", "40 miljoen"),
                     ("tot wanneer loopt het?", "Jeugdpakket"), ("wat is boekstart", "BoekStart")],
-    "ido": [("ik zoek een IDO", "In welke plaats"), ("Drachten", "Drachten"),
+    "ido": [("ik zoek een IDO", "In welke plaats"), ("Drachten", DRACHTEN),
             ("wat is het jeugdpakket", "Jeugdpakket"), ("hoeveel gaat via het gemeentefonds?", "40 miljoen")],
     "bsn": [(f"mijn bsn is {BSN}, ik kom niet in mijn digid", "IDO"), ("hoeveel e-books", "28.000"),
-            ("ik zoek een IDO", "In welke plaats"), ("Drachten", "Drachten")],
+            ("ik zoek een IDO", "In welke plaats"), ("Drachten", DRACHTEN)],
 }
 CONVERSATIONS = 21  # odd: strict round-robin then sends each conversation's next turn to the other server
 TURNS = 4
@@ -213,7 +216,7 @@ def test_bounded_load_through_the_edge(cluster: Cluster, capsys):
     prefix = f"load-{uuid.uuid4().hex[:8]}-"
     script = [q for q, _ in SCRIPTS["jeugdpakket"]] + [q for q, _ in SCRIPTS["ido"][:2]]
     report: LoadReport = run_load(cluster.nginx.url, concurrency=8, seconds=30, script=script, prefix=prefix,
-                                  expect={"hoeveel gaat via het gemeentefonds?": "40 miljoen", "Drachten": "Drachten"})
+                                  expect={"hoeveel gaat via het gemeentefonds?": "40 miljoen", "Drachten": DRACHTEN})
     with capsys.disabled():
         print("\n" + report.summary())
     RESULTS.mkdir(exist_ok=True)
