@@ -10,6 +10,7 @@ The intent decides only when no fact clearly fits better.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -58,6 +59,17 @@ PLACE_INTENTS = ("find_ido", "ido_opening_hours", "government_help")
 SURE_INTENT = 0.5
 #: How much a fact must score above the answering threshold to overrule a service intent the NLU is sure of.
 SERVICE_MARGIN = 0.15
+#: Words that show a question really asks what the service does. A sure service intent whose words are
+#: missing ('wie opende het eerste IDO?' as find_ido; 'wie heeft het IDO opgezet?' as membership) keeps
+#: no margin: a strong fact answers it, as an attribute the words do not show counts half in the ranking.
+SERVICE_CUES = {
+    "find_ido": re.compile(r"\b(waar|where|dichtbij|dichtstbij\w*|in de buurt|buurt|adres|vind\w*|zoek\w*|woon\w*|"
+                           r"is er|zit er|heeft mijn|bij mij|bij ons|hier|near\w*|plaats)\b"),
+    "ido_opening_hours": re.compile(r"\b(open\w*|dicht|tijden|hoe laat|uur|dag|dagen|(maan|dins|woens|donder|vrij|zater|zon)dag|"
+                                    r"wanneer|spreekuur|afspraak|hours)\b"),
+    "ido_membership": re.compile(r"\b(lid\w*|abonnement\w*|pas|member\w*|gratis|betal\w*|kost\w*|geld|prijs|free|pay|"
+                                 r"iedereen|zomaar|mag|toegang)\b"),
+}
 #: A clarifying question is preferred to a generic service reply when its best candidate covers this much
 #: of the question's words (idf-weighted).
 TELLING_LEXICAL = 0.7
@@ -155,8 +167,10 @@ class ActionAnswer(KBAction):
         figure_asked = (sure and intent == "ask_figure") or count_asked
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
+        cue = SERVICE_CUES.get(intent)
+        margin = SERVICE_MARGIN if cue is None or cue.search(text.lower()) else 0.0
         overrules = (not (sure and intent in SERVICES) or best is None
-                     or best.score - best.record_prior >= ranker.ANSWER_AT + SERVICE_MARGIN)
+                     or best.score - best.record_prior >= ranker.ANSWER_AT + margin)
         other_service = sure and intent in SERVICES and intent not in DESK_INTENTS
         if (evidence.context_attribute == ido.DESK and not evidence.named and len(text.split()) <= 6
                 and not other_service):

@@ -1,9 +1,10 @@
 """`make eval`: ask the bot questions written by others and write the score to results/eval.txt.
 
 Runs `../shared/eval/ask.py` (questions written from the handbook by people who never saw the training
-data) and the project's two blind sets, written the same way by helpers who saw neither `data/nlu/`
-nor the code: `tests/eval/heldout.yml` (the answering rule is calibrated on it) and
-`tests/eval/blind2.yml` (written later, never tuned on: the honest number). Against the running bot, or
+data) and the project's blind sets, written the same way by helpers who saw neither `data/nlu/`
+nor the code: `tests/eval/heldout.yml` (the answering rule is calibrated on it), `tests/eval/blind2.yml`
+and `tests/eval/blind3.yml` (written later, never tuned on: the honest numbers; nobody here reads their
+failures). Against the running bot, or
 one started for the run and stopped after it. Never copy these questions into the training data: `tests/test_eval_sets.py`
 fails when that happens.
 """
@@ -21,7 +22,7 @@ from bot.serve import Servers, Settings, get
 ROOT = Path(__file__).resolve().parent.parent
 ASK = ROOT.parent / "shared" / "eval" / "ask.py"
 SETS = [ROOT.parent / "shared" / "eval" / "questions.yml", ROOT / "tests" / "eval" / "heldout.yml",
-        ROOT / "tests" / "eval" / "blind2.yml"]
+        ROOT / "tests" / "eval" / "blind2.yml", ROOT / "tests" / "eval" / "blind3.yml"]
 
 
 def run_sets(url: str, out: Path) -> int:

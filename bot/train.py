@@ -21,7 +21,7 @@ FINGERPRINT = MODEL_DIR / "bieb.fingerprint.json"
 
 
 def inputs(config: Path = ROOT / "config.yml"):
-    files = [config, ROOT / "domain.yml", ROOT / "var" / "spacy-nl" / "bieb-pipeline.json"]
+    files = [config, ROOT / "domain.yml", ROOT / "var" / "spacy-nl" / "bieb-pipeline.json", ROOT / "bot" / "nlu_guard.py"]
     files += sorted(p for p in (ROOT / "data").rglob("*.yml") if p.is_file())
     return files
 

@@ -129,7 +129,8 @@ class _Snapshot:
     @property
     def related(self) -> Dict[str, FrozenSet[str]]:
         """Record id -> the records it belongs with: a programme's parent and parts, an example's programmes
-        and library, an organisation's examples. A question about one is often about the other. Made once."""
+        and library, an organisation's examples, and records whose text names each other. A question about
+        one is often about the other. Made once."""
         if self._related is None:
             self._related = self._relations()
         return self._related
@@ -150,6 +151,15 @@ class _Snapshot:
                 link(e.id, programme)
             if normalise(e.library) in organisations:
                 link(e.id, organisations[normalise(e.library)])
+        # A record whose text names another ('belastinghulp' names the Belastingdienst) belongs with it.
+        names = [(rid, f" {n} ") for kind in self.records.values() for rid, r in kind.items()
+                 for n in {normalise(x) for x in (r.name, *(getattr(r, "aliases", None) or []))} if len(n) >= MENTION_CHARS]
+        for kind in self.records.values():
+            for rid, r in kind.items():
+                text = f" {normalise(_record_text(r))} "
+                for other, name in names:
+                    if other != rid and name in text:
+                        link(rid, other)
         return {k: frozenset(v) for k, v in out.items()}
 
 
@@ -170,6 +180,23 @@ class _Snapshot:
             if ref_id in recs:
                 return kind
         return None
+
+
+#: A name shorter than this ('KB', 'IDO') says too little to tie two records together.
+MENTION_CHARS = 6
+#: The fields of a record that describe it (whichever the record has).
+DESCRIBING = ("summary", "details", "audience", "purpose", "role", "points", "cost", "how_to_join")
+
+
+def _record_text(record) -> str:
+    out = []
+    for attribute in DESCRIBING:
+        value = getattr(record, attribute, None)
+        if isinstance(value, (list, tuple)):
+            out += [str(x) for x in value]
+        elif value:
+            out.append(str(value))
+    return " ".join(out)
 
 
 class KnowledgeBase:

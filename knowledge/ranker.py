@@ -20,7 +20,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process
 
-from knowledge.text import STOPWORDS, is_function_word, is_word, term, terms, words
+from knowledge.text import STOPWORDS, is_function_word, is_word, lemma_of, term, terms, words
 
 #: Which attributes of a unit each intent speaks for. An intent is evidence, not a switch.
 INTENT_ATTRIBUTES: Dict[str, Dict[str, float]] = {
@@ -101,6 +101,7 @@ class Unit:
     years: FrozenSet[int] = frozenset()
     numeric: bool = False    # it states a figure
     numbers: FrozenSet[str] = frozenset()  # the values it states ('28 duizend' = '28.000'), to see restatements
+    reason: bool = False     # it gives a reason ('omdat', 'doordat'): what a 'waarom' question wants
 
 
 @dataclass
@@ -150,6 +151,9 @@ def unhyphen(text: str) -> str:
 WHEN_WORDS = frozenset({"wanneer", "when", "sinds", "datum"})
 W_QUESTION_WORD = 0.06
 WHO_WORDS = frozenset({"wie", "who", "welke organisatie", "door wie"})
+WHY_WORDS = frozenset({"waarom", "why", "hoezo", "reden", "redenen", "waardoor"})
+#: A unit whose source sentence gives a reason.
+GIVES_REASON = re.compile(r"\b(omdat|doordat|daarom|want|reden|redenen|zodat|waardoor|waarom|dankzij|vanwege)\b", re.I)
 #: Words that show an attribute is asked. An intent's support for an attribute the words do not show is halved.
 ATTRIBUTE_CUES = {
     "dates": frozenset({"wanneer", "when", "sinds", "tot", "loopt", "datum", "jaar", "maand", "besloten", "begint", "start"}),
@@ -165,6 +169,52 @@ SHARE_QUESTION = re.compile(r"\b(welk|wat voor)\s+(deel|percentage|aandeel)\b|\b
 #: A question in two parts ('hoeveel ..., en wanneer ...?'): the two best related units answer it together.
 TWO_PARTS = re.compile(r"(,\s*|\s)en\s+(wie|wat|wanneer|waar|waarom|hoeveel|hoe|welke?|sinds|tot|op hoeveel|met wie|in welke?)\b"
                        r"|\?.+\?", re.I)
+#: 'daaraan', 'ermee', 'hiervoor': a word that points back at what was said before. A question with one is
+#: a follow-up, however long ('en doen alle bibliotheken daaraan mee?').
+POINTS_BACK = re.compile(r"^(daar|er|hier)(aan|achter|bij|door|in|mee|na|naar|om|onder|op|over|tegen|toe|uit|van|voor)$")
+#: Short questions lean on the conversation: at most this many content terms.
+SHORT_TERMS = 4
+#: Particles of Dutch separable verbs: 'doen ... mee' is 'meedoen', 'geeft ... op' is 'opgeven'.
+PARTICLES = frozenset({"mee", "op", "aan", "in", "uit", "af", "door", "terug", "toe", "bij", "over", "weg", "samen",
+                       "voor", "na", "om", "vast", "los", "binnen", "langs", "open"})
+
+
+CLAUSE_END_PARTICLE = re.compile(r"\b(" + "|".join(sorted(PARTICLES)) + r")\s*(?=[?.!,;:]|$)", re.I)
+
+
+def separated_particles(text: str) -> List[str]:
+    """Particles at the end of a clause, where a separable verb leaves them ('doet u ook mee?');
+    'op' in 'op de basisschool' is a preposition and does not count."""
+    return sorted({m.group(1).lower() for m in CLAUSE_END_PARTICLE.finditer(text or "")})
+
+
+#: 'een jaar later', 'twee jaar eerder', 'het jaar daarna': a year counted from the previous answer's year.
+RELATIVE_YEAR = re.compile(r"\b(?:(een|één|1|twee|2|drie|3)\s+jaar\s+(later|daarna|erna|daarop|eerder|ervoor|daarvoor|vroeger)"
+                           r"|het\s+jaar\s+(daarna|erna|daarop|ervoor|daarvoor)|het\s+(volgende|vorige)\s+jaar)\b", re.I)
+YEAR_COUNTS = {"een": 1, "één": 1, "1": 1, "twee": 2, "2": 2, "drie": 3, "3": 3}
+LATER = {"later", "daarna", "erna", "daarop", "volgende"}
+
+
+def relative_years(text: str, previous: Optional["Unit"]) -> FrozenSet[int]:
+    """The years a question counts from the previous answer ('en een jaar later?' after 2019: 2020)."""
+    found = RELATIVE_YEAR.search(text or "")
+    if found is None or previous is None or not previous.years:
+        return frozenset()
+    count = YEAR_COUNTS.get((found.group(1) or "een").lower(), 1)
+    direction = (found.group(2) or found.group(3) or found.group(4) or "").lower()
+    step = count if direction in LATER else -count
+    return frozenset(y + step for y in previous.years)
+
+
+def points_back(text: str) -> bool:
+    return any(POINTS_BACK.match(w) for w in words(text))
+
+
+def follows_up(evidence: "Evidence") -> bool:
+    """A question that leans on the conversation: nothing named, and short or pointing back."""
+    return not evidence.named and (len(terms(evidence.text)) <= SHORT_TERMS or points_back(evidence.text))
+
+
 #: Words that ask for a count; the next content word says what is counted.
 COUNT_WORDS = ("hoeveel", "aantal", "many", "much")
 
@@ -251,7 +301,18 @@ class Ranker:
         """
         out = []
         seen = set()
-        for word in words(unhyphen(text)):
+        tokens = words(unhyphen(text))
+        for particle in separated_particles(text):
+            # 'doen alle bibliotheken mee?': the joined verb ('meedoen'), when the units use it.
+            for word in tokens:
+                base = lemma_of(word)
+                if word in PARTICLES or word in STOPWORDS or not base.endswith("en"):
+                    continue
+                joined = term(particle + base)
+                if joined in self.idf and joined not in seen:
+                    seen.add(joined)
+                    out.append(([joined], self.idf[joined], False))
+        for word in tokens:
             if word in STOPWORDS:
                 continue
             t = term(word)
@@ -311,10 +372,10 @@ class Ranker:
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
         empty = sum(w for _, w, _ in query) < EMPTY_QUESTION
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
-        years = evidence.years
-        short = len(terms(evidence.text)) <= 4
-        follow_up = not evidence.named and short
         previous = self.by_key.get(evidence.previous) if evidence.previous else None
+        years = evidence.years or relative_years(evidence.text, previous)
+        short = len(terms(evidence.text)) <= SHORT_TERMS
+        follow_up = follows_up(evidence)
         measure = measured(evidence.text)
         # What is counted, also as the parts of a compound ('bibliotheekleden': 'leden' counts).
         counted = set(measure)
@@ -324,6 +385,7 @@ class Ranker:
         tokens = set(words(evidence.text))
         asks_when = bool(tokens & WHEN_WORDS) or "welk jaar" in evidence.text.lower()
         asks_who = bool(tokens & WHO_WORDS)
+        asks_why = bool(tokens & WHY_WORDS)
         cued = {a: bool(tokens & cues) or (a == "dates" and bool(years)) for a, cues in ATTRIBUTE_CUES.items()}
         share_asked = bool(SHARE_QUESTION.search(evidence.text))
         measure_asked = bool(tokens & set(COUNT_WORDS)) or share_asked
@@ -377,6 +439,8 @@ class Ranker:
                 score -= P_OTHER_SUBJECT  # 'hoeveel bezoekers' is not answered by a count of locations
             if asks_who and (u.attribute in ("amount", "dates") or (u.numeric and u.kind == "statistics")):
                 score -= 2 * W_QUESTION_WORD  # 'wie beslist ...' is not answered by an amount or a date
+            if asks_why and u.reason:
+                score += 2 * W_QUESTION_WORD  # 'waarom ...' is answered by a sentence that gives a reason
             if asks_when and (u.years or u.attribute == "dates"):
                 score += W_QUESTION_WORD
             if measure_asked and u.numeric:
@@ -398,8 +462,14 @@ class Ranker:
         # context of the first (its years, the records it named).
         first, second = evidence.text[:split.start()], evidence.text[split.start():]
         years = " ".join(str(y) for y in sorted(evidence.years))
-        parts = [self._decide(replace(evidence, text=first), limit),
-                 self._decide(replace(evidence, text=f"{second} {years}"), limit)]
+        head = self._decide(replace(evidence, text=first), limit)
+        # The second part leans on the first as a follow-up leans on the previous answer ('..., en wat moet
+        # er voor hen komen?'): the first part's subject is its context.
+        about = head.best.unit.about if head.best is not None else ""
+        tail = replace(evidence, text=f"{second} {years}", context=about or evidence.context,
+                       context_attribute=head.best.unit.attribute if about else evidence.context_attribute,
+                       previous=head.best.unit.key if about else evidence.previous)
+        parts = [head, self._decide(tail, limit)]
         if all(p.move == "answer" for p in parts) and not same_answer(parts[0].best.unit, parts[1].best.unit):
             return Decision("answer", (parts[0].best, *whole.ranked), also=parts[1].best)
         return whole
@@ -528,7 +598,8 @@ def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, fac
         quote = f.quote if quotes[" ".join(f.quote.split())] == 1 else ""
         label = f.answer if len(f.answer) <= 60 else f.answer[:57].rsplit(" ", 1)[0] + "…"
         add(Unit(f"facts:{f.id}", "facts", f.id, "fact", f.about or "", label, _years(f.quote),
-                 numeric=bool(figures_in(f.answer)), numbers=figures_in(f.answer)),
+                 numeric=bool(figures_in(f.answer)), numbers=figures_in(f.answer),
+                 reason=bool(GIVES_REASON.search(_join(f.answer, f.quote, f.context, f.keywords)))),
             f.answer, f.answer, quote, f.context, f.keywords, f.keywords, f.questions, f.questions,
             names_of.get(f.about or "", ""), measure=_join(f.answer, f.keywords))
     for ps in passages:

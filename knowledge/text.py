@@ -118,6 +118,11 @@ def words(text: str) -> List[str]:
     return normalise(text).split()
 
 
+def lemma_of(word: str) -> str:
+    """The lemma of a Dutch word form by spaCy's lookup table ('doet' -> 'doen'); the word itself if unknown."""
+    return normalise(_lemmas().get(word, word)) or word
+
+
 @lru_cache(maxsize=50_000)
 def term(word: str) -> str:
     """A word's retrieval form: its lemma where the lookup table knows it, then the Snowball stem."""

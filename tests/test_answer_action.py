@@ -176,3 +176,64 @@ def test_a_figure_for_another_year_is_not_given(kb):
     assert "Dat cijfer heb ik niet voor 2023" in text
     assert not re.search(r"\b20[.,]?000\b|20 duizend|\b16\b", text), text
     assert "(2019)" in text  # offered by name, with its year, as a button
+
+
+# -- mechanisms for the way people ask ---------------------------------------------------------------
+def test_a_separated_verb_is_found_as_the_verb_the_units_use(kb):
+    """'doen ... mee' is 'meedoen'; 'op' in 'op de basisschool' is a preposition, not a verb's particle."""
+    from knowledge.ranker import separated_particles
+    from knowledge.text import term
+
+    ranker = kb._snap().ranker
+    asked = {t for alts, _, _ in ranker.query_terms("doen alle bibliotheken mee?") for t in alts}
+    assert term("meedoen") in asked
+    assert separated_particles("leest u voor op de basisschool?") == []
+    assert separated_particles("doet uw bieb ook mee? en geeft u het op?") == ["mee", "op"]
+
+
+def test_a_word_that_points_back_makes_a_long_question_a_follow_up(kb):
+    from knowledge.ranker import Evidence, follows_up
+
+    assert follows_up(Evidence("en doen alle bibliotheken in het land daaraan mee?"))
+    assert not follows_up(Evidence("doen alle bibliotheken in het land aan de leesbevordering mee?"))
+    text, _, _ = ask("en doen alle bibliotheken in het land daaraan mee?",
+                     slots={"subject": "programmes:boekstart", "attribute": "what", "last_unit": "programmes:boekstart#what"})
+    assert "98%" in text or "Ik weet niet precies" in text, text  # about BoekStart, never another subject
+    assert "BoekStart" in text
+
+
+def test_a_year_counted_from_the_previous_answer(kb):
+    from knowledge.ranker import relative_years
+
+    previous = kb.unit("statistics:belastinghulp-bereik-2019")
+    assert relative_years("en een jaar later?", previous) == {2020}
+    assert relative_years("en twee jaar eerder?", previous) == {2017}
+    assert relative_years("en later?", previous) == frozenset()
+    text, events, _ = ask("en een jaar later?", intent="ask_figure", confidence=0.6,
+                          slots={"subject": "programmes:belastinghulp", "attribute": "figure",
+                                 "last_unit": "statistics:belastinghulp-bereik-2019"})
+    assert slot(events, "last_unit") == "statistics:belastinghulp-bereik-2020", text
+
+
+def test_records_that_name_each_other_belong_together(kb):
+    related = kb._snap().related
+    assert "belastingdienst" in related["belastinghulp"] and "belastinghulp" in related["belastingdienst"]
+    assert "boekstart" not in related.get("belastinghulp", ())
+
+
+def test_a_service_intent_without_its_words_is_overruled_by_a_strong_fact(kb):
+    """find_ido asks for a town; a 'who first' question classified as find_ido wants the fact."""
+    text, _, _ = ask("wie opende als eerste een informatiepunt digitale overheid?", intent="find_ido", confidence=0.9)
+    assert "Venlo" in text and "In welke plaats" not in text, text
+    text, _, _ = ask("ik zoek een IDO", intent="find_ido", confidence=0.9)
+    assert "In welke plaats" in text, text
+
+
+def test_a_why_question_prefers_a_sentence_that_gives_a_reason(kb):
+    unit = kb.unit("facts:fact-ido-reden-nabijheid-fysieke-hulp")
+    assert unit.reason and not kb.unit("facts:fact-ido-eerste-venlo").reason
+    ranker = kb._snap().ranker
+    why = {r.unit.key: r.score for r in ranker.rank(Evidence("waarom een informatiepunt in de bibliotheek?"), limit=40)}
+    what = {r.unit.key: r.score for r in ranker.rank(Evidence("een informatiepunt in de bibliotheek?"), limit=40)}
+    key = "facts:fact-ido-reden-nabijheid-fysieke-hulp"
+    assert why[key] - what.get(key, 0.0) > 0.1  # the question word alone lifts the reason

@@ -16,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "questions.yml"
-BLIND_SETS = [ROOT / "tests" / "eval" / "heldout.yml", ROOT / "tests" / "eval" / "blind2.yml"]
+BLIND_SETS = [ROOT / "tests" / "eval" / "heldout.yml", ROOT / "tests" / "eval" / "blind2.yml", ROOT / "tests" / "eval" / "blind3.yml"]
 NLU_HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
 
 

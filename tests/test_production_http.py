@@ -210,9 +210,10 @@ def test_a_failing_query_gives_the_apology_not_a_stack_trace(bot):
     try:
         reply = texts(bot.ask(sender, "wat is boekstart"))  # the KB file is gone
         assert APOLOGY_QUERY in reply and "medewerker" in reply and "Traceback" not in reply, reply
-        bot.kb.write_bytes(b"dit is geen database " * 500)  # a corrupt KB file
+        bot.kb.write_bytes(b"dit is geen database " * 500)  # a corrupt KB file in its place
         reply = texts(bot.ask(sender, "hoeveel e-books"))
-        assert APOLOGY_QUERY in reply and "Traceback" not in reply and "DatabaseError" not in reply, reply
+        # A new file that cannot be read is no build: the last complete build goes on answering.
+        assert "28.000" in reply and "Traceback" not in reply and "DatabaseError" not in reply, reply
     finally:
         os.replace(aside, bot.kb)
     assert "BoekStart" in texts(bot.ask(sender, "wat is boekstart"))  # the KB is back: so are the answers
