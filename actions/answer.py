@@ -59,6 +59,9 @@ PLACE_INTENTS = ("find_ido", "ido_opening_hours", "government_help")
 SURE_INTENT = 0.5
 #: How much a fact must score above the answering threshold to overrule a service intent the NLU is sure of.
 SERVICE_MARGIN = 0.15
+#: Words that ask for a figure (with 'hoeveel', found by `measured`).
+FIGURE_CUE = re.compile(r"\b(hoeveel|aantal|aantallen|cijfers?|getal|percentage|procent|deel|aandeel|miljoen|miljard|"
+                        r"duizend|how many|how much|number|\d+)\b|%")
 #: Words that show a question really asks what the service does. A sure service intent whose words are
 #: missing ('wie opende het eerste IDO?' as find_ido; 'wie heeft het IDO opgezet?' as membership) keeps
 #: no margin: a strong fact answers it, as an attribute the words do not show counts half in the ranking.
@@ -70,6 +73,8 @@ SERVICE_CUES = {
     "ido_membership": re.compile(r"\b(lid\w*|abonnement\w*|pas|member\w*|gratis|betal\w*|kost\w*|geld|prijs|free|pay|"
                                  r"iedereen|zomaar|mag|toegang)\b"),
 }
+#: A clarifying question whose best candidate scores this much gives that candidate's answer, said as likely.
+PROBABLY_AT = 0.50
 #: A clarifying question is preferred to a generic service reply when its best candidate covers this much
 #: of the question's words (idf-weighted).
 TELLING_LEXICAL = 0.7
@@ -160,11 +165,16 @@ class ActionAnswer(KBAction):
         logger.info("turn %r intents=%s named=%s context=%s -> %s %s", text[:80], {k: round(v, 2) for k, v in list(ranking.items())[:3]},
                     sorted(evidence.named), evidence.context, decision.move,
                     [(r.unit.key, r.score, r.lexical) for r in decision.ranked[:3]])
+        if place is not None and evidence.context_attribute == ido.DESK and not (sure and intent in SERVICES and intent not in DESK_INTENTS):
+            # 'en in de andere plaatsen van Súdwest-Fryslân?' after a desk: the desks of that place.
+            return self.delegate(ido.ActionFindIdo, dispatcher, tracker, domain)
         if decision.move != "answer" or best.unit.about in IDO_RECORDS:
             # A town in a long message about DigiD, toeslagen or a letter: the desks near that town.
             if place is not None and (ido.service_named(text) or (best is not None and best.unit.about in IDO_RECORDS)):
                 return self.delegate(ido.ActionGovernmentHelp, dispatcher, tracker, domain)
-        figure_asked = (sure and intent == "ask_figure") or count_asked
+        # A figure is asked when the words ask for one; the figure intent alone is a guess ('waar komen de
+        # bezuinigingen vandaan?' is no count, whatever the NLU thought).
+        figure_asked = count_asked or (sure and intent == "ask_figure" and bool(FIGURE_CUE.search(text.lower())))
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
         cue = SERVICE_CUES.get(intent)
@@ -188,7 +198,7 @@ class ActionAnswer(KBAction):
             if decision.also is not None:
                 say(dispatcher, render(kb, decision.also.unit, tracker))
             return events
-        follow_up = evidence.context is not None and not evidence.named and len(text.split()) <= 6
+        follow_up = evidence.context is not None and not evidence.named and (len(text.split()) <= 6 or ranker.points_back(text))
         # A clarifying question whose candidates explain the words of the question beats a generic reply.
         telling = decision.move == "clarify" and (follow_up or best.lexical >= TELLING_LEXICAL
                                                   or (intent in LISTS and bool(evidence.named)))
@@ -201,7 +211,16 @@ class ActionAnswer(KBAction):
         if figure_asked and not telling:
             return self.no_figure(dispatcher, tracker, kb, decision)
         if decision.move == "clarify":
-            say(dispatcher, answers.clarify(distinct(decision)))
+            candidates = distinct(decision)
+            if best.score >= PROBABLY_AT and not best.unit.numeric and not figure_asked:
+                # Likely but not sure: the likely answer, said as likely, with the others to choose from.
+                # Never a figure: a number is said only when it is sure.
+                rendered = render(kb, best.unit, tracker)
+                say(dispatcher, answers.probably(rendered, candidates[1:]))
+                note_unanswered(tracker)
+                return [SlotSet("last_unit", best.unit.key)] + ([SlotSet("subject", subject_key(kb, best.unit))]
+                                                                if subject_key(kb, best.unit) else [])
+            say(dispatcher, answers.clarify(candidates))
             note_unanswered(tracker)
             return []
         say(dispatcher, answers.unknown())

@@ -375,6 +375,14 @@ def clarify(units: Sequence) -> Answer:
                   [unit_button(u) for u in units])
 
 
+def probably(answer: Answer, others: Sequence) -> Answer:
+    """A likely answer said as likely: the hedge first, then the answer, then the other candidates."""
+    lines = ["Misschien bedoelt u dit:", *answer.lines]
+    lines.append("Bedoelt u iets anders? Kies hieronder, of vraag het aan een medewerker van uw bibliotheek."
+                 if others else "Bedoelt u iets anders? Vraag het aan een medewerker van uw bibliotheek.")
+    return Answer(lines, [unit_button(u) for u in others])
+
+
 def unknown() -> Answer:
     return Answer(["Dat weet ik niet. Het staat niet in mijn gegevens.",
                    "Vraag het aan een medewerker van uw bibliotheek."],

@@ -57,10 +57,17 @@ REQUEST_WORDS = {"ido", "idos", "informatiepunt", "hulp", "loket", "help", "waar
                  "ja", "nee", "graag", "hoi", "hallo"}
 
 
+#: Question words: 'en wanneer?' after a desk asks when it is open, it names no place.
+QUESTION_WORDS = {"wanneer", "hoe", "hoelaat", "wat", "wie", "waarom", "hoeveel", "welke", "welk", "dicht", "kost", "kosten",
+                  "gratis", "lid", "when", "how", "what", "who", "why"}
+
+
 def looks_like_a_place(text: str) -> bool:
     """A message of one or two words that asks nothing, such as 'Atlantis' after 'In welke plaats woont u?'."""
     words = normalise(text).split()
-    return 0 < len(words) <= 2 and not REQUEST_WORDS.intersection(words)
+    if words[:1] == ["en"]:
+        words = words[1:]  # 'en Atlantis?' goes on with the conversation; the rest is what may be a place
+    return 0 < len(words) <= 2 and not (REQUEST_WORDS | QUESTION_WORDS).intersection(words)
 
 
 def place_or_reply(tracker: Tracker, kb, use_slot: bool = True) -> Tuple[Optional[object], Optional[answers.Answer]]:

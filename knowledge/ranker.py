@@ -118,7 +118,10 @@ class Evidence:
 
     @property
     def years(self) -> FrozenSet[int]:
-        return frozenset(int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", self.text))
+        found = {int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", self.text)}
+        if PRE_CORONA.search(self.text):
+            found.add(PRE_CORONA_YEAR)
+        return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -195,15 +198,41 @@ YEAR_COUNTS = {"een": 1, "één": 1, "1": 1, "twee": 2, "2": 2, "drie": 3, "3": 
 LATER = {"later", "daarna", "erna", "daarop", "volgende"}
 
 
+#: 'en daarvoor?' alone, after a figure of a year: the year before.
+BARE_STEP = re.compile(r"^\W*(?:en\s+)?(daarvoor|ervoor|daarna|erna)(?:\s+dan)?\W*$", re.I)
+#: The handbook's own meaning of 'before corona': "Vóór corona (in 2019) betekende dit:".
+PRE_CORONA_YEAR = 2019
+PRE_CORONA = re.compile(r"\b(?:vóór|before|pre)[\s-]+(?:de\s+)?corona\b|\bpre-?corona\b", re.I)
+#: Without the accent 'voor corona' may mean 'for corona'; after a figure of a year it means before.
+PRE_CORONA_LOOSE = re.compile(r"\bvoor\s+(?:de\s+)?corona\b", re.I)
+
+
 def relative_years(text: str, previous: Optional["Unit"]) -> FrozenSet[int]:
-    """The years a question counts from the previous answer ('en een jaar later?' after 2019: 2020)."""
+    """The years a question counts from the previous answer ('en een jaar later?' after 2019: 2020;
+    'en vóór corona?' after 2023: 2019)."""
+    if previous is None or not previous.years:
+        return frozenset()
+    if PRE_CORONA.search(text or "") or PRE_CORONA_LOOSE.search(text or ""):
+        return frozenset({PRE_CORONA_YEAR})
+    bare = BARE_STEP.match(text or "")
+    if bare:
+        step = 1 if bare.group(1).lower() in LATER else -1
+        return frozenset(y + step for y in previous.years)
     found = RELATIVE_YEAR.search(text or "")
-    if found is None or previous is None or not previous.years:
+    if found is None:
         return frozenset()
     count = YEAR_COUNTS.get((found.group(1) or "een").lower(), 1)
     direction = (found.group(2) or found.group(3) or found.group(4) or "").lower()
     step = count if direction in LATER else -count
     return frozenset(y + step for y in previous.years)
+
+
+def without_year_words(text: str) -> str:
+    """The question without the words that only say a year ('een jaar eerder', 'vóór corona'): they are
+    no words to find a unit by."""
+    for pattern in (RELATIVE_YEAR, PRE_CORONA, PRE_CORONA_LOOSE):
+        text = pattern.sub(" ", text or "")
+    return text
 
 
 def points_back(text: str) -> bool:
@@ -313,8 +342,8 @@ class Ranker:
                     seen.add(joined)
                     out.append(([joined], self.idf[joined], False))
         for word in tokens:
-            if word in STOPWORDS:
-                continue
+            if word in STOPWORDS or POINTS_BACK.match(word):
+                continue  # 'daardoor' points at the conversation: it is no word to find a unit by
             t = term(word)
             if t in seen:
                 continue
@@ -367,7 +396,7 @@ class Ranker:
         return bm25, {i: 0.5 * min(1.0, f / total) + 0.5 * min(1.0, f / MASS) for i, f in found.items()}
 
     def rank(self, evidence: Evidence, limit: int = 5) -> List[Ranked]:
-        query = self.query_terms(evidence.text)
+        query = self.query_terms(without_year_words(evidence.text))
         bm25, share = self.lexical(query)
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
         empty = sum(w for _, w, _ in query) < EMPTY_QUESTION

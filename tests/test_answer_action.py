@@ -237,3 +237,63 @@ def test_a_why_question_prefers_a_sentence_that_gives_a_reason(kb):
     what = {r.unit.key: r.score for r in ranker.rank(Evidence("een informatiepunt in de bibliotheek?"), limit=40)}
     key = "facts:fact-ido-reden-nabijheid-fysieke-hulp"
     assert why[key] - what.get(key, 0.0) > 0.1  # the question word alone lifts the reason
+
+
+def test_a_town_in_a_follow_up_after_a_desk_gets_the_desks_there(kb):
+    """After a desk answer, a long follow-up naming another town asks for that town's desks, whatever the NLU thought."""
+    text, _, _ = ask("en hoe zit het dan in leek, hebben ze daar er ook een?", intent="ask_figure", confidence=0.5,
+                     slots={"attribute": "desk", "subject": "programmes:ido", "place": "Marum"})
+    assert text.startswith("In Leek is een IDO"), text  # the desk answer itself, not a route about the government
+
+
+def test_the_figure_intent_without_a_figure_word_does_not_refuse_with_no_figure(kb):
+    """'Dat cijfer heb ik niet' only when the words ask for a figure; the intent alone is a guess."""
+    text, _, _ = ask("waar draait het om in de bibliotheek als ontmoetingsplek?", intent="ask_figure", confidence=0.9)
+    assert "Dat cijfer heb ik niet" not in text and "ontmoeten" in text, text
+    text, _, _ = ask("hoeveel bezuinigen gemeenten op de bibliotheek?", intent="ask_figure", confidence=0.9)
+    assert "Dat cijfer heb ik niet" in text, text
+
+
+def test_en_with_a_question_word_is_no_place_name():
+    from actions.ido import looks_like_a_place
+
+    assert looks_like_a_place("Atlantis") and looks_like_a_place("en Atlantis?")
+    assert not looks_like_a_place("en wanneer?") and not looks_like_a_place("hoe laat?")
+
+
+def test_years_said_in_words_count_from_the_previous_answer(kb):
+    from knowledge.ranker import Evidence, relative_years, without_year_words
+
+    previous = kb.unit("statistics:ido-locaties-2020")
+    assert relative_years("en daarvoor?", previous) == {2019}
+    assert relative_years("en vóór corona dan?", kb.unit("statistics:ido-eind-2023")) == {2019}  # the handbook: "Vóór corona (in 2019)"
+    assert Evidence("hoeveel leden waren er vóór corona?").years == {2019}
+    assert Evidence("wat deed de bieb voor corona-patiënten?").years == frozenset()
+    assert "jaar" not in without_year_words("en een jaar eerder?") and "corona" not in without_year_words("en vóór corona?")
+
+
+def test_words_that_point_back_are_not_searched_for(kb):
+    ranker = kb._snap().ranker
+    asked = {t for alts, _, _ in ranker.query_terms("worden kinderen daardoor lid?") for t in alts}
+    assert not any(t.startswith("daardo") for t in asked) and asked
+
+
+def test_a_likely_answer_is_said_as_likely_and_never_with_a_figure(kb, monkeypatch):
+    """In the clarifying band the best candidate is given with a hedge and the others as buttons; a figure
+    is never given that way."""
+    from knowledge.ranker import Decision, Ranked
+
+    what = kb.unit("programmes:walk-and-talk#what")
+    other = kb.unit("programmes:klik-en-tik#what")
+    figure = kb.unit("statistics:ido-locaties-2020")
+
+    def decided(*units):
+        return lambda evidence, limit=5: Decision("clarify", tuple(Ranked(u, 0.55 - i * 0.01, 0.5, 1.0, 0.0) for i, u in enumerate(units)))
+
+    monkeypatch.setattr(type(kb), "decide", lambda self, evidence, limit=5: decided(what, other)(evidence))
+    text, events, messages = ask("ik zoek iets met andere mensen zonder werk")
+    assert text.startswith("Misschien bedoelt u dit:") and "Walk & Talk" in text and "[Klik & Tik]" in text, text
+    assert slot(events, "last_unit") == what.key
+    monkeypatch.setattr(type(kb), "decide", lambda self, evidence, limit=5: decided(figure, other)(evidence))
+    text, _, _ = ask("ik zoek iets met andere mensen zonder werk")
+    assert text.startswith("Ik weet niet precies wat u bedoelt") and "73" not in text, text

@@ -229,10 +229,12 @@ def test_the_same_port_twice_is_refused_before_anything_starts(kb_path, tmp_path
 
 
 SLOW_TO_STOP = """
-import pathlib, signal, sys, time
+import os, pathlib, signal, sys, time
 here = pathlib.Path(sys.argv[1])
 def on_term(*_):
     (here / "term").touch()
+    if len(sys.argv) > 2:  # a Ctrl-C for the parent while it is stopping this server
+        os.kill(os.getppid(), signal.SIGINT)
     for _ in range(600):  # stops only once the test says so (at most a minute)
         if (here / "go").exists():
             break
@@ -250,18 +252,19 @@ def test_ctrl_c_while_stopping_is_held_until_every_server_has_stopped(tmp_path):
     settings = Settings(rasa_port=free_port(), action_port=free_port(), web_port=free_port())
     servers = Servers(settings, log_dir=tmp_path / "log", web=True)
     try:
-        slow = servers._spawn("slow", [sys.executable, "-c", SLOW_TO_STOP, str(tmp_path)])
+        # The slow server sends this process a Ctrl-C the moment it is asked to stop, then takes its time.
+        slow = servers._spawn("slow", [sys.executable, "-c", SLOW_TO_STOP, str(tmp_path), "ctrl-c"])
         servers.start_web()
         servers.wait(120)
         web = servers.processes["web"]
         assert wait_until(lambda: (tmp_path / "ready").exists(), timeout=60)
 
-        def ctrl_c_while_stopping():
+        def let_it_stop():
             if wait_until(lambda: (tmp_path / "term").exists(), timeout=60, step=0.02):
-                os.kill(os.getpid(), signal.SIGINT)  # pending before the slow server may end
+                time.sleep(0.5)  # the Ctrl-C is pending while the slow server still runs
                 (tmp_path / "go").touch()
 
-        helper = threading.Thread(target=ctrl_c_while_stopping, daemon=True)
+        helper = threading.Thread(target=let_it_stop, daemon=True)
         helper.start()
         with pytest.raises(KeyboardInterrupt):
             servers.stop()
