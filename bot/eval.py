@@ -22,7 +22,7 @@ from bot.serve import Servers, Settings, get
 ROOT = Path(__file__).resolve().parent.parent
 ASK = ROOT.parent / "shared" / "eval" / "ask.py"
 SETS = [ROOT.parent / "shared" / "eval" / "questions.yml", ROOT / "tests" / "eval" / "heldout.yml",
-        ROOT / "tests" / "eval" / "blind2.yml", ROOT / "tests" / "eval" / "blind3.yml"]
+        ROOT / "tests" / "eval" / "followups.yml", ROOT / "tests" / "eval" / "blind2.yml", ROOT / "tests" / "eval" / "blind3.yml"]
 
 
 def run_sets(url: str, out: Path) -> int:

@@ -16,7 +16,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "questions.yml"
-BLIND_SETS = [ROOT / "tests" / "eval" / "heldout.yml", ROOT / "tests" / "eval" / "blind2.yml", ROOT / "tests" / "eval" / "blind3.yml"]
+BLIND_SETS = [ROOT / "tests" / "eval" / "heldout.yml", ROOT / "tests" / "eval" / "blind2.yml", ROOT / "tests" / "eval" / "blind3.yml",
+              ROOT / "tests" / "eval" / "followups.yml"]
 NLU_HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
 
 
