@@ -59,6 +59,8 @@ PLACE_INTENTS = ("find_ido", "ido_opening_hours", "government_help")
 SURE_INTENT = 0.5
 #: How much a fact must score above the answering threshold to overrule a service intent the NLU is sure of.
 SERVICE_MARGIN = 0.15
+#: Question words that ask something else than where a desk is ('waarom is er een IDO in de bieb?').
+OTHER_QUESTION_WORDS = frozenset({"waarom", "wie", "wanneer", "sinds", "hoeveel", "why", "who", "when"})
 #: Words that ask for a figure (with 'hoeveel', found by `measured`).
 FIGURE_CUE = re.compile(r"\b(hoeveel|aantal|aantallen|cijfers?|getal|percentage|procent|deel|aandeel|miljoen|miljard|"
                         r"duizend|how many|how much|number|\d+)\b|%")
@@ -179,7 +181,8 @@ class ActionAnswer(KBAction):
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
         cue = SERVICE_CUES.get(intent)
-        margin = SERVICE_MARGIN if cue is None or cue.search(text.lower()) else 0.0
+        asks_other = bool(set(ranker.words(text)) & OTHER_QUESTION_WORDS) and intent in PLACE_INTENTS
+        margin = SERVICE_MARGIN if cue is None or (cue.search(text.lower()) and not asks_other) else 0.0
         overrules = (not (sure and intent in SERVICES) or best is None
                      or best.score - best.record_prior >= ranker.ANSWER_AT + margin)
         other_service = sure and intent in SERVICES and intent not in DESK_INTENTS
@@ -232,7 +235,12 @@ class ActionAnswer(KBAction):
         figures = [r.unit for r in decision.ranked if r.unit.numeric and r.unit.kind == "statistics"]
         say(dispatcher, answers.figure_unknown([kb.statistic(u.ref) for u in figures], years))
         note_unanswered(tracker)
-        return []
+        if not figures:
+            return []
+        # The thread for a follow-up ('en vóór corona dan?'): the figure offered first.
+        events = [SlotSet("attribute", figures[0].attribute), SlotSet("last_unit", figures[0].key)]
+        key = subject_key(kb, figures[0])
+        return events + ([SlotSet("subject", key)] if key else [])
 
     def out_of_scope(self, dispatcher) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_out_of_scope")

@@ -227,10 +227,13 @@ def relative_years(text: str, previous: Optional["Unit"]) -> FrozenSet[int]:
     return frozenset(y + step for y in previous.years)
 
 
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+
+
 def without_year_words(text: str) -> str:
-    """The question without the words that only say a year ('een jaar eerder', 'vóór corona'): they are
-    no words to find a unit by."""
-    for pattern in (RELATIVE_YEAR, PRE_CORONA, PRE_CORONA_LOOSE):
+    """The question without the words that only say a year ('in 2020', 'een jaar eerder', 'vóór corona'):
+    the year is its own evidence (W_YEAR), not a word to find a unit by."""
+    for pattern in (RELATIVE_YEAR, PRE_CORONA, PRE_CORONA_LOOSE, YEAR):
         text = pattern.sub(" ", text or "")
     return text
 

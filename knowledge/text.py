@@ -80,14 +80,14 @@ def _stemmer():
     return stemmer
 
 
-@lru_cache(maxsize=1)
-def _spacy_stop_words() -> frozenset:
-    """spaCy's Dutch stop words, read from its word list: importing spaCy here would load TensorFlow into
-    the action server (measured: 94 MB -> 503 MB)."""
+@lru_cache(maxsize=2)
+def _spacy_stop_words(lang: str = "nl") -> frozenset:
+    """spaCy's stop words of a language, read from its word list: importing spaCy here would load TensorFlow
+    into the action server (measured: 94 MB -> 503 MB)."""
     spec = importlib.util.find_spec("spacy")
     if spec is None or not spec.submodule_search_locations:
         return frozenset()
-    path = Path(list(spec.submodule_search_locations)[0]) / "lang" / "nl" / "stop_words.py"
+    path = Path(list(spec.submodule_search_locations)[0]) / "lang" / lang / "stop_words.py"
     found = re.search(r'"""(.*?)"""', path.read_text(encoding="utf-8"), re.S) if path.exists() else None
     return frozenset(found.group(1).split()) if found else frozenset()
 
@@ -101,7 +101,9 @@ def _lexicon() -> frozenset:
 
 @lru_cache(maxsize=1)
 def _function_words() -> frozenset:
-    return frozenset(normalise(w) for w in _spacy_stop_words())
+    # English too: newcomers ask in simple English ('can i still get help there'); its function words say as
+    # little as Dutch ones, and must not count as unknown names.
+    return frozenset(normalise(w) for w in (*_spacy_stop_words("nl"), *_spacy_stop_words("en")))
 
 
 def is_word(word: str) -> bool:
@@ -110,7 +112,8 @@ def is_word(word: str) -> bool:
 
 
 def is_function_word(word: str) -> bool:
-    """A word that carries little meaning in a question ('alleen', 'zo', 'eigenlijk'), by spaCy's list."""
+    """A word that carries little meaning in a question ('alleen', 'zo', 'eigenlijk', 'still'), by spaCy's
+    Dutch and English lists."""
     return word in STOPWORDS or word in _function_words()
 
 

@@ -227,6 +227,9 @@ def test_a_service_intent_without_its_words_is_overruled_by_a_strong_fact(kb):
     assert "Venlo" in text and "In welke plaats" not in text, text
     text, _, _ = ask("ik zoek een IDO", intent="find_ido", confidence=0.9)
     assert "In welke plaats" in text, text
+    # 'is er' is a desk word, but 'waarom' asks something else
+    text, _, _ = ask("waarom is er een informatiepunt digitale overheid in de bibliotheek?", intent="find_ido", confidence=0.9)
+    assert "In welke plaats" not in text, text
 
 
 def test_a_why_question_prefers_a_sentence_that_gives_a_reason(kb):
@@ -270,6 +273,14 @@ def test_years_said_in_words_count_from_the_previous_answer(kb):
     assert Evidence("hoeveel leden waren er vóór corona?").years == {2019}
     assert Evidence("wat deed de bieb voor corona-patiënten?").years == frozenset()
     assert "jaar" not in without_year_words("en een jaar eerder?") and "corona" not in without_year_words("en vóór corona?")
+    assert "2020" not in without_year_words("hoeveel leden in 2020?")  # the year is its own evidence, not a word
+
+
+def test_english_function_words_are_not_unknown_names():
+    from knowledge.text import is_function_word
+
+    assert all(is_function_word(w) for w in ("still", "there", "can", "with"))
+    assert not any(is_function_word(w) for w in ("library", "digid", "boekstart"))
 
 
 def test_words_that_point_back_are_not_searched_for(kb):
@@ -297,3 +308,15 @@ def test_a_likely_answer_is_said_as_likely_and_never_with_a_figure(kb, monkeypat
     monkeypatch.setattr(type(kb), "decide", lambda self, evidence, limit=5: decided(figure, other)(evidence))
     text, _, _ = ask("ik zoek iets met andere mensen zonder werk")
     assert text.startswith("Ik weet niet precies wat u bedoelt") and "73" not in text, text
+
+
+def test_no_figure_for_that_year_leaves_the_thread_for_a_follow_up(kb):
+    """'Dat cijfer heb ik niet voor 2023' offers another year; 'en vóór corona dan?' then gets that figure."""
+    text, events, messages = ask("hoeveel bibliotheekleden waren er in 2023?", intent="ask_figure", confidence=0.9)
+    assert "Dat cijfer heb ik niet" in text, text
+    thread = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+    first = messages[0]["buttons"][0]["payload"]
+    assert thread.get("last_unit") and thread["last_unit"].split(":", 1)[1] in first, (events, first)  # the figure offered first
+    text, _, _ = ask("en vóór corona dan?", intent="nlu_fallback", confidence=0.5, slots=thread)
+    assert "Dat weet ik niet" not in text and "2019" in text, text
+

@@ -251,6 +251,8 @@ def test_ctrl_c_while_stopping_is_held_until_every_server_has_stopped(tmp_path):
     the others running; it comes afterwards, and a second stop() is harmless."""
     settings = Settings(rasa_port=free_port(), action_port=free_port(), web_port=free_port())
     servers = Servers(settings, log_dir=tmp_path / "log", web=True)
+    # Ctrl-C as in a terminal: an earlier test in this process (an asyncio loop, Sanic) may have left another handler.
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         # The slow server sends this process a Ctrl-C the moment it is asked to stop, then takes its time.
         slow = servers._spawn("slow", [sys.executable, "-c", SLOW_TO_STOP, str(tmp_path), "ctrl-c"])
@@ -276,3 +278,4 @@ def test_ctrl_c_while_stopping_is_held_until_every_server_has_stopped(tmp_path):
     finally:
         (tmp_path / "go").touch()
         servers.stop()
+        signal.signal(signal.SIGINT, before)
