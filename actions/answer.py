@@ -21,6 +21,7 @@ from actions import answers, examples, fallback, ido, programmes, schemes, stati
 from actions.base import KBAction, Subject, entity_values, note_unanswered, say, user_text
 from knowledge import ranker
 from knowledge.ranker import Decision, Evidence, Unit, measured, same_answer
+from knowledge.text import words
 
 logger = logging.getLogger(__name__)
 
@@ -168,7 +169,8 @@ class ActionAnswer(KBAction):
         logger.info("turn %r intents=%s named=%s context=%s -> %s %s", text[:80], {k: round(v, 2) for k, v in list(ranking.items())[:3]},
                     sorted(evidence.named), evidence.context, decision.move,
                     [(r.unit.key, r.score, r.lexical) for r in decision.ranked[:3]])
-        if place is not None and evidence.context_attribute == ido.DESK and not (sure and intent in SERVICES and intent not in DESK_INTENTS):
+        other_service = sure and intent in SERVICES and intent not in DESK_INTENTS
+        if place is not None and evidence.context_attribute == ido.DESK and not other_service:
             # 'en in de andere plaatsen van Súdwest-Fryslân?' after a desk: the desks of that place.
             return self.delegate(ido.ActionFindIdo, dispatcher, tracker, domain)
         if decision.move != "answer" or best.unit.about in IDO_RECORDS:
@@ -181,11 +183,10 @@ class ActionAnswer(KBAction):
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
         cue = SERVICE_CUES.get(intent)
-        asks_other = bool(set(ranker.words(text)) & OTHER_QUESTION_WORDS) and intent in PLACE_INTENTS
+        asks_other = bool(set(words(text)) & OTHER_QUESTION_WORDS) and intent in PLACE_INTENTS
         margin = SERVICE_MARGIN if cue is None or (cue.search(text.lower()) and not asks_other) else 0.0
         overrules = (not (sure and intent in SERVICES) or best is None
                      or best.score - best.record_prior >= ranker.ANSWER_AT + margin)
-        other_service = sure and intent in SERVICES and intent not in DESK_INTENTS
         if (evidence.context_attribute == ido.DESK and not evidence.named and len(text.split()) <= 6
                 and not other_service):
             # 'is die al open?' after a desk: the desk of the conversation's place.
@@ -219,11 +220,10 @@ class ActionAnswer(KBAction):
             if best.score >= PROBABLY_AT and not best.unit.numeric and not figure_asked:
                 # Likely but not sure: the likely answer, said as likely, with the others to choose from.
                 # Never a figure: a number is said only when it is sure.
-                rendered = render(kb, best.unit, tracker)
-                say(dispatcher, answers.probably(rendered, candidates[1:]))
+                say(dispatcher, answers.probably(render(kb, best.unit, tracker), candidates[1:]))
                 note_unanswered(tracker)
-                return [SlotSet("last_unit", best.unit.key)] + ([SlotSet("subject", subject_key(kb, best.unit))]
-                                                                if subject_key(kb, best.unit) else [])
+                key = subject_key(kb, best.unit)
+                return [SlotSet("last_unit", best.unit.key)] + ([SlotSet("subject", key)] if key else [])
             say(dispatcher, answers.clarify(candidates))
             note_unanswered(tracker)
             return []

@@ -230,10 +230,11 @@ def relative_years(text: str, previous: Optional["Unit"]) -> FrozenSet[int]:
 YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 
 
-def without_year_words(text: str) -> str:
+def without_year_words(text: str, loose: bool = False) -> str:
     """The question without the words that only say a year ('in 2020', 'een jaar eerder', 'vóór corona'):
-    the year is its own evidence (W_YEAR), not a word to find a unit by."""
-    for pattern in (RELATIVE_YEAR, PRE_CORONA, PRE_CORONA_LOOSE, YEAR):
+    the year is its own evidence (W_YEAR), not a word to find a unit by. 'voor corona' without the accent
+    only when it was read as a year (`loose`): otherwise it may be 'for corona'."""
+    for pattern in (RELATIVE_YEAR, PRE_CORONA, YEAR) + ((PRE_CORONA_LOOSE,) if loose else ()):
         text = pattern.sub(" ", text or "")
     return text
 
@@ -399,13 +400,14 @@ class Ranker:
         return bm25, {i: 0.5 * min(1.0, f / total) + 0.5 * min(1.0, f / MASS) for i, f in found.items()}
 
     def rank(self, evidence: Evidence, limit: int = 5) -> List[Ranked]:
-        query = self.query_terms(without_year_words(evidence.text))
+        previous = self.by_key.get(evidence.previous) if evidence.previous else None
+        counted_from = relative_years(evidence.text, previous)
+        years = evidence.years or counted_from
+        query = self.query_terms(without_year_words(evidence.text, loose=bool(counted_from)))
         bm25, share = self.lexical(query)
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
         empty = sum(w for _, w, _ in query) < EMPTY_QUESTION
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
-        previous = self.by_key.get(evidence.previous) if evidence.previous else None
-        years = evidence.years or relative_years(evidence.text, previous)
         short = len(terms(evidence.text)) <= SHORT_TERMS
         follow_up = follows_up(evidence)
         measure = measured(evidence.text)

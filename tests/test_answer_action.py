@@ -274,6 +274,8 @@ def test_years_said_in_words_count_from_the_previous_answer(kb):
     assert Evidence("wat deed de bieb voor corona-patiënten?").years == frozenset()
     assert "jaar" not in without_year_words("en een jaar eerder?") and "corona" not in without_year_words("en vóór corona?")
     assert "2020" not in without_year_words("hoeveel leden in 2020?")  # the year is its own evidence, not a word
+    assert "corona" in without_year_words("wat deed de bieb voor corona-patiënten?")
+    assert "corona" not in without_year_words("en voor corona dan?", loose=True)
 
 
 def test_english_function_words_are_not_unknown_names():
