@@ -21,7 +21,6 @@ from actions import answers, examples, fallback, ido, programmes, schemes, stati
 from actions.base import KBAction, Subject, entity_values, note_unanswered, say, user_text
 from knowledge import ranker
 from knowledge.ranker import Decision, Evidence, Unit, measured, same_answer
-from knowledge.text import words
 
 logger = logging.getLogger(__name__)
 
@@ -60,8 +59,6 @@ PLACE_INTENTS = ("find_ido", "ido_opening_hours", "government_help")
 SURE_INTENT = 0.5
 #: How much a fact must score above the answering threshold to overrule a service intent the NLU is sure of.
 SERVICE_MARGIN = 0.15
-#: Question words that ask something else than where a desk is ('waarom is er een IDO in de bieb?').
-OTHER_QUESTION_WORDS = frozenset({"waarom", "wie", "wanneer", "sinds", "hoeveel", "why", "who", "when"})
 #: Words that ask for a figure (with 'hoeveel', found by `measured`).
 FIGURE_CUE = re.compile(r"\b(hoeveel|aantal|aantallen|cijfers?|getal|percentage|procent|deel|aandeel|miljoen|miljard|"
                         r"duizend|how many|how much|number|\d+)\b|%")
@@ -183,8 +180,7 @@ class ActionAnswer(KBAction):
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
         cue = SERVICE_CUES.get(intent)
-        asks_other = bool(set(words(text)) & OTHER_QUESTION_WORDS) and intent in PLACE_INTENTS
-        margin = SERVICE_MARGIN if cue is None or (cue.search(text.lower()) and not asks_other) else 0.0
+        margin = SERVICE_MARGIN if cue is None or cue.search(text.lower()) else 0.0
         overrules = (not (sure and intent in SERVICES) or best is None
                      or best.score - best.record_prior >= ranker.ANSWER_AT + margin)
         if (evidence.context_attribute == ido.DESK and not evidence.named and len(text.split()) <= 6
