@@ -120,6 +120,13 @@ def evidence_of(tracker: Tracker, kb) -> Evidence:
                     previous=previous if isinstance(previous, str) else None)
 
 
+def thread(kb, unit: Unit, with_attribute: bool = True) -> List[Dict[Text, Any]]:
+    """The slots a follow-up needs after this unit was said or offered: its attribute, the unit, its subject."""
+    events = ([SlotSet("attribute", unit.attribute)] if with_attribute else []) + [SlotSet("last_unit", unit.key)]
+    key = subject_key(kb, unit)
+    return events + ([SlotSet("subject", key)] if key else [])
+
+
 def subject_key(kb, unit: Unit) -> Optional[str]:
     """The record a follow-up question will be about after this unit."""
     if unit.kind in NAMED_KINDS:
@@ -218,8 +225,7 @@ class ActionAnswer(KBAction):
                 # Never a figure: a number is said only when it is sure.
                 say(dispatcher, answers.probably(render(kb, best.unit, tracker), candidates[1:]))
                 note_unanswered(tracker)
-                key = subject_key(kb, best.unit)
-                return [SlotSet("last_unit", best.unit.key)] + ([SlotSet("subject", key)] if key else [])
+                return thread(kb, best.unit, with_attribute=False)
             say(dispatcher, answers.clarify(candidates))
             note_unanswered(tracker)
             return []
@@ -231,12 +237,8 @@ class ActionAnswer(KBAction):
         figures = [r.unit for r in decision.ranked if r.unit.numeric and r.unit.kind == "statistics"]
         say(dispatcher, answers.figure_unknown([kb.statistic(u.ref) for u in figures], years))
         note_unanswered(tracker)
-        if not figures:
-            return []
         # The thread for a follow-up ('en vóór corona dan?'): the figure offered first.
-        events = [SlotSet("attribute", figures[0].attribute), SlotSet("last_unit", figures[0].key)]
-        key = subject_key(kb, figures[0])
-        return events + ([SlotSet("subject", key)] if key else [])
+        return thread(kb, figures[0]) if figures else []
 
     def out_of_scope(self, dispatcher) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_out_of_scope")
@@ -244,11 +246,7 @@ class ActionAnswer(KBAction):
 
     def say_unit(self, dispatcher, tracker, kb, unit: Unit) -> List[Dict[Text, Any]]:
         say(dispatcher, render(kb, unit, tracker))
-        events = [SlotSet("attribute", unit.attribute), SlotSet("last_unit", unit.key)]
-        key = subject_key(kb, unit)
-        if key:
-            events.append(SlotSet("subject", key))
-        return events
+        return thread(kb, unit)
 
 
 def sure_service(intent: Optional[str], sure: bool) -> bool:

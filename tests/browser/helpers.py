@@ -25,6 +25,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def new_page(browser, width: int = 1280, height: int = 800, **options):
+    """A page in a fresh Dutch browser context that collects the page's script errors in `page.errors`."""
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="nl-NL", **options)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.errors = []
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    return page
+
+
 def web_url(servers: Servers, path: str = "/") -> str:
     return f"http://{servers.settings.host}:{servers.settings.web_port}{path}"
 

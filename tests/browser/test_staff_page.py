@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from bot.feedback import FeedbackStore
-from tests.browser.helpers import STAFF_PASSWORD, STAFF_USER, axe_serious, log_in, screenshot, web_url
+from tests.browser.helpers import STAFF_PASSWORD, STAFF_USER, axe_serious, log_in, new_page, screenshot, web_url
 
 
 @pytest.fixture(scope="module")
@@ -19,19 +19,10 @@ def staff(web_only, feedback_url):
     return web_only
 
 
-def new_page(browser, **options):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL", **options)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    return page
-
-
 @pytest.fixture
 def anonymous(browser, staff):
     """A browser that has not logged in."""
-    page = new_page(browser)
+    page = new_page(browser, height=900)
     yield page
     errors = page.errors
     page.context.close()
@@ -40,7 +31,7 @@ def anonymous(browser, staff):
 
 @pytest.fixture
 def page(browser, staff):
-    page = new_page(browser, bypass_csp=True)
+    page = new_page(browser, height=900, bypass_csp=True)
     log_in(page, staff)
     expect(page.locator(".load")).to_have_count(0)
     yield page
@@ -75,7 +66,7 @@ def test_log_in_with_the_keyboard_only(anonymous, staff):
 
 
 def test_a_wrong_password_says_so_and_the_page_passes_axe(browser, staff):
-    page = new_page(browser, bypass_csp=True)  # axe-core is added as an inline script
+    page = new_page(browser, height=900, bypass_csp=True)  # axe-core is added as an inline script
     page.goto(web_url(staff, "/staff/login"))
     assert axe_serious(page) == []
     screenshot(page, "staff-login.png")

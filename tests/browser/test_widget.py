@@ -11,21 +11,12 @@ import pytest
 from playwright.sync_api import expect
 
 from bot.feedback import FeedbackStore
-from tests.browser.helpers import axe_serious, screenshot, web_url
+from tests.browser.helpers import axe_serious, new_page, screenshot, web_url
 
 OFFLINE = "De assistent is even niet bereikbaar. Probeer het zo nog eens."
 ANSWER_MS = 45_000
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
-
-
-def new_page(browser, width=1280, height=800, **options):
-    context = browser.new_context(viewport={"width": width, "height": height}, locale="nl-NL", **options)
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    page.errors = []
-    page.on("pageerror", lambda e: page.errors.append(str(e)))
-    return page
 
 
 @pytest.fixture
