@@ -203,8 +203,8 @@ class ActionAnswer(KBAction):
             return self.no_figure(dispatcher, tracker, kb, decision)
         if decision.move == "answer" and overrules and not (figure_asked and not best.unit.numeric):
             events = self.say_unit(dispatcher, tracker, kb, best.unit)
-            if decision.also is not None:
-                say(dispatcher, render(kb, decision.also.unit, tracker))
+            for more in decision.also:
+                say(dispatcher, render(kb, more.unit, tracker))
             return events
         follow_up = evidence.context is not None and not evidence.named and (len(text.split()) <= 6 or ranker.points_back(text))
         # A clarifying question whose candidates explain the words of the question beats a generic reply.

@@ -20,7 +20,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process
 
-from knowledge.text import STOPWORDS, is_function_word, is_word, lemma_of, term, terms, words
+from knowledge.text import STOPWORDS, as_digits, is_function_word, is_number_word, is_word, lemma_of, term, terms, words
 
 #: Which attributes of a unit each intent speaks for. An intent is evidence, not a switch.
 INTENT_ATTRIBUTES: Dict[str, Dict[str, float]] = {
@@ -70,6 +70,9 @@ RECORD_KINDS = ("programmes", "schemes", "examples", "organisations", "topics")
 P_OTHER_SUBJECT = 0.30
 W_CONTEXT = 0.20
 W_YEAR = 0.10
+#: A unit one of whose short phrases (a need, an example question) is wholly in the question.
+W_PHRASE = 0.05
+PHRASE_MASS = 6.0
 
 #: Weights of question words the units do not use (see `Ranker.query_terms`).
 FUNCTION_WORD_WEIGHT = 0.3
@@ -138,7 +141,7 @@ class Ranked:
 class Decision:
     move: str                      # "answer", "clarify" or "unknown"
     ranked: Tuple[Ranked, ...]     # best first
-    also: Optional[Ranked] = None  # a second unit to answer with (a question in two parts)
+    also: Tuple[Ranked, ...] = ()  # more units to answer with (a question in parts)
 
     @property
     def best(self) -> Optional[Ranked]:
@@ -169,9 +172,24 @@ ATTRIBUTE_CUES = {
 }
 UNCUED = 0.5
 SHARE_QUESTION = re.compile(r"\b(welk|wat voor)\s+(deel|percentage|aandeel)\b|\bprocent\b|%", re.I)
-#: A question in two parts ('hoeveel ..., en wanneer ...?'): the two best related units answer it together.
-TWO_PARTS = re.compile(r"(,\s*|\s)en\s+(wie|wat|wanneer|waar|waarom|hoeveel|hoe|welke?|sinds|tot|op hoeveel|met wie|in welke?)\b"
-                       r"|\?.+\?", re.I)
+#: A question in parts ('hoeveel ..., en wanneer ...?', 'waar ging het open, wanneer was dat, en met hoeveel
+#: bibliotheken begon het?', 'X? En Y?'): each part is asked on its own; when every part has an answer, all are given.
+QUESTION_WORDS = r"(?:wie|wat|wanneer|waar|waarom|waardoor|waarmee|waarvoor|hoeveel|hoe|welke?|sinds|tot)"
+PART_PREPOSITIONS = r"(?:met|in|op|voor|vanaf|sinds|tot|door|via|over|naar|uit|van|bij|om|aan|onder)"
+PARTS = re.compile(rf"(?:,\s*|\s)en\s+(?:{PART_PREPOSITIONS}\s+)?{QUESTION_WORDS}\b"
+                   rf"|,\s*(?:{PART_PREPOSITIONS}\s+)?{QUESTION_WORDS}\b(?=\s+\S+\s+\S+)|\?(?=\s*\w)", re.I)
+#: At most this many parts are answered: a longer list is a story, not a list of questions.
+MAX_PARTS = 3
+
+
+def parts_of(text: str) -> List[str]:
+    """The parts of a question in parts ('en wanneer?' is one too); one part when it is not."""
+    cuts = [m.start() for m in PARTS.finditer(text or "")]
+    pieces = [text[a:b].strip(" ,?") for a, b in zip([0, *cuts], [*cuts, len(text or "")])]
+    pieces = [p for p in pieces if words(p)]
+    return pieces if 2 <= len(pieces) <= MAX_PARTS else [text]
+
+
 #: 'daaraan', 'ermee', 'hiervoor': a word that points back at what was said before. A question with one is
 #: a follow-up, however long ('en doen alle bibliotheken daaraan mee?').
 POINTS_BACK = re.compile(r"^(daar|er|hier)(aan|achter|bij|door|in|mee|na|naar|om|onder|op|over|tegen|toe|uit|van|voor)$")
@@ -265,6 +283,11 @@ def measured(text: str) -> FrozenSet[str]:
     return frozenset()
 
 
+def number_term(value: str) -> str:
+    """The index term of a value ('200', '4e+06', '98%'): no word of any text looks like it."""
+    return f"#{value}"
+
+
 def split_compound(word: str, vocabulary: Iterable[str], min_part: int = 4, min_head: int = 4) -> List[str]:
     """'bibliotheekabonnement' -> ['bibliotheek', 'abonnement'] when both parts are known words.
 
@@ -287,13 +310,16 @@ class Ranker:
     """BM25 over every unit's text, scored together with the NLU and the context."""
 
     def __init__(self, units: Sequence[Unit], texts: Sequence[str], measures: Sequence[str] = (),
-                 synonyms: Sequence[Sequence[str]] = (), k1: float = 1.2, b: float = 0.5):
+                 phrases: Sequence[Sequence[str]] = (), synonyms: Sequence[Sequence[str]] = (),
+                 k1: float = 1.2, b: float = 0.5):
         self.units = list(units)
         self.by_key = {u.key: u for u in self.units}
         self.k1, self.b = k1, b
         raw_docs = [terms(unhyphen(t)) for t in texts]
         self.words = {w for doc in raw_docs for w in doc}
-        self.docs: List[Counter] = [Counter(self._expand(doc)) for doc in raw_docs]
+        # The numbers a unit states are words of it too, as values: '200ste', 'tweehonderdste' and '200e' meet.
+        self.docs: List[Counter] = [Counter(self._expand(doc) + [number_term(n) for n in u.numbers])
+                                    for doc, u in zip(raw_docs, self.units)]
         #: Per unit, the terms of what it counts (a figure's subject, unit and keywords).
         self.measures = [frozenset(self._expand(terms(unhyphen(m)))) for m in measures] or [frozenset()] * len(self.units)
         self.lengths = [sum(d.values()) for d in self.docs]
@@ -311,6 +337,10 @@ class Ranker:
             group_terms = {t for w in group for t in terms(w)}
             for t in group_terms:
                 self.synonyms[t] = frozenset(self.synonyms.get(t, frozenset()) | (group_terms - {t}))
+        #: Per unit, its short phrases (a programme's needs, a fact's example questions) as sets of terms.
+        self.phrases: List[List[FrozenSet[str]]] = [
+            [frozenset(self._expand(terms(unhyphen(p)))) - {""} for p in ps if terms(p)] for ps in phrases
+        ] or [[] for _ in self.units]
         self.postings: Dict[str, List[int]] = {}
         for i, d in enumerate(self.docs):
             for t in d:
@@ -335,6 +365,15 @@ class Ranker:
         out = []
         seen = set()
         tokens = words(unhyphen(text))
+        for number in sorted(figures_in(as_digits(text))):
+            # 'vijftien bibliotheken', '4 miljoen': the value, found in the units that state it. A small
+            # number ('mijn zoontje van 1', 'drie thema's') tells nothing of which fact is meant.
+            if not number.endswith("%") and float(number) < 10:
+                continue
+            t = number_term(number)
+            if t in self.idf and t not in seen:
+                seen.add(t)
+                out.append(([t], self.idf[t], False))
         for particle in separated_particles(text):
             # 'doen alle bibliotheken mee?': the joined verb ('meedoen'), when the units use it.
             for word in tokens:
@@ -366,8 +405,8 @@ class Ranker:
             close = process.extractOne(t, self.vocabulary, scorer=fuzz.ratio, score_cutoff=85) if len(t) >= 5 else None
             if close:
                 out.append(([close[0]], self.idf[close[0]], False))
-            elif is_function_word(word) or word.isdigit():
-                out.append(([t], FUNCTION_WORD_WEIGHT, False))
+            elif is_function_word(word) or word.isdigit() or is_number_word(word):
+                out.append(([t], FUNCTION_WORD_WEIGHT, False))  # a number is its own evidence (W_NUMBER)
             elif is_word(word):
                 out.append(([t], COMMON_WORD_WEIGHT, False))
             else:
@@ -399,12 +438,25 @@ class Ranker:
         # and the weight found on its own (three telling words are telling, however long the story).
         return bm25, {i: 0.5 * min(1.0, f / total) + 0.5 * min(1.0, f / MASS) for i, f in found.items()}
 
+    def phrase_match(self, i: int, asked: FrozenSet[str]) -> float:
+        """How wholly one of unit i's phrases is in the question: 'ik lees en schrijf slecht' in 'mijn buurman
+        kan slecht lezen en schrijven en schaamt zich'. The idf share of the phrase found, times how telling
+        the found words are together (PHRASE_MASS); the best phrase counts."""
+        best = 0.0
+        for phrase in self.phrases[i]:
+            total = sum(self.idf.get(t, 0.0) for t in phrase)
+            found = sum(self.idf.get(t, 0.0) for t in phrase if t in asked)
+            if total and found:
+                best = max(best, (found / total) ** 2 * min(1.0, found / PHRASE_MASS))
+        return best
+
     def rank(self, evidence: Evidence, limit: int = 5) -> List[Ranked]:
         previous = self.by_key.get(evidence.previous) if evidence.previous else None
         counted_from = relative_years(evidence.text, previous)
         years = evidence.years or counted_from
         query = self.query_terms(without_year_words(evidence.text, loose=bool(counted_from)))
         bm25, share = self.lexical(query)
+        asked = frozenset(t for alts, _, _ in query for t in alts)
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
         empty = sum(w for _, w, _ in query) < EMPTY_QUESTION
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
@@ -444,7 +496,7 @@ class Ranker:
         for i in candidates:
             u = self.units[i]
             lexical = NEUTRAL_LEXICAL if empty else share.get(i, 0.0) * (0.85 + 0.15 * bm25.get(i, 0.0) / top_bm25)
-            score = W_LEXICAL * lexical
+            score = W_LEXICAL * lexical + W_PHRASE * self.phrase_match(i, asked)
             attribute_prior = W_INTENT * sum(p * INTENT_ATTRIBUTES.get(name, {}).get(u.attribute, 0.0)
                                              for name, p in evidence.intents.items())
             if u.attribute in ATTRIBUTE_CUES and not cued[u.attribute]:
@@ -489,24 +541,31 @@ class Ranker:
 
     def decide(self, evidence: Evidence, limit: int = 5) -> Decision:
         whole = self._decide(evidence, limit)
-        split = TWO_PARTS.search(evidence.text)
-        if split is None or whole.move != "answer":
+        pieces = parts_of(evidence.text)
+        if len(pieces) < 2:
             return whole
-        # 'Hoeveel bezoeken in 2019, en hoeveel leden?': the second part is its own question, in the
-        # context of the first (its years, the records it named).
-        first, second = evidence.text[:split.start()], evidence.text[split.start():]
+        # 'Hoeveel bezoeken in 2019, en hoeveel leden?': each later part is its own question, in the
+        # context of the first (its years, the records it named), as a follow-up leans on the previous answer.
         years = " ".join(str(y) for y in sorted(evidence.years))
-        head = self._decide(replace(evidence, text=first), limit)
-        # The second part leans on the first as a follow-up leans on the previous answer ('..., en wat moet
-        # er voor hen komen?'): the first part's subject is its context.
+        head = self._decide(replace(evidence, text=pieces[0]), limit)
         about = head.best.unit.about if head.best is not None else ""
-        tail = replace(evidence, text=f"{second} {years}", context=about or evidence.context,
-                       context_attribute=head.best.unit.attribute if about else evidence.context_attribute,
-                       previous=head.best.unit.key if about else evidence.previous)
-        parts = [head, self._decide(tail, limit)]
-        if all(p.move == "answer" for p in parts) and not same_answer(parts[0].best.unit, parts[1].best.unit):
-            return Decision("answer", (parts[0].best, *whole.ranked), also=parts[1].best)
-        return whole
+        parts = [head]
+        for piece in pieces[1:]:
+            if not terms(without_year_words(piece)) and not YEAR.search(piece) and not relative_years(piece, head.best.unit if head.best else None):
+                continue  # 'waar was dat', 'voor wie is het': nothing new to look for; the first part's answer says it
+            parts.append(self._decide(replace(
+                evidence, text=f"{piece} {years}".strip(), context=about or evidence.context,
+                context_attribute=head.best.unit.attribute if about else evidence.context_attribute,
+                previous=head.best.unit.key if about else evidence.previous), limit))
+        if not all(p.move == "answer" for p in parts):
+            return whole
+        said: List[Ranked] = []
+        for p in parts:
+            if not any(same_answer(p.best.unit, s.unit) for s in said):
+                said.append(p.best)
+        if len(said) < 2:
+            return whole
+        return Decision("answer", (said[0], *whole.ranked), also=tuple(said[1:]))
 
     def _decide(self, evidence: Evidence, limit: int) -> Decision:
         ranked = tuple(self.rank(evidence, limit))
@@ -519,7 +578,7 @@ class Ranker:
             return Decision("answer", ranked)
         if best.score >= ANSWER_AT and rival.score >= ANSWER_AT and related(best.unit, rival.unit):
             # Two strong answers about one thing ('hoeveel bezoeken en hoeveel leden'): give both.
-            return Decision("answer", ranked, also=rival)
+            return Decision("answer", ranked, also=(rival,))
         return Decision("clarify", ranked)
 
 
@@ -541,15 +600,23 @@ def same_answer(a: Unit, b: Unit) -> bool:
 SCALE = {"duizend": 1e3, "miljoen": 1e6, "miljard": 1e9}
 
 
+MONTHS = r"(?:januari|februari|maart|april|mei|juni|juli|augustus|september|oktober|november|december)"
+
+
 def figures_in(text: str, years: bool = False) -> FrozenSet[str]:
-    """The figures a text states, as values ('28 duizend' and '28.000' are both '28000'); years left out
-    unless asked for."""
+    """The figures a text states, as values ('28 duizend' and '28.000' are both '28000'); dates ('1 juli
+    2019': a year and a day) left out unless asked for."""
     out = set()
-    for number, percent, scale in re.findall(r"(\d+(?:[.,]\d+)*)(\s?%)?(?:\s+(duizend|miljoen|miljard))?", text or ""):
-        if re.fullmatch(r"(19|20)\d\d", number) and not percent and not years:
+    for found in re.finditer(rf"(\d+(?:[.,]\d+)*)(\s?%)?(?:\s+(duizend|miljoen|miljard|{MONTHS}\b))?", text or "", re.I):
+        number, percent, scale = found.groups()
+        scale = (scale or "").lower()
+        if not years and not percent and (re.fullmatch(r"(19|20)\d\d", number) or re.fullmatch(MONTHS, scale)):
             continue
-        value = float(number.replace(".", "").replace(",", ".")) if re.search(r"\.\d{3}\b", number) or "," in number \
-            else float(number)
+        try:
+            value = float(number.replace(".", "").replace(",", ".")) if re.search(r"\.\d{3}\b", number) or "," in number \
+                else float(number)
+        except ValueError:  # '127.0.0.1', '1,2,3': no figure
+            continue
         value *= SCALE.get(scale, 1.0)
         out.add(f"{value:g}{'%' if percent else ''}")
     return frozenset(out)
@@ -572,24 +639,27 @@ def _join(*parts) -> str:
 
 def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, facts: Sequence, passages: Sequence
                 ) -> Tuple[List[Unit], List[str], List[str]]:
-    """Every answer unit of one KB snapshot, with the text it is found by and what it counts (figures)."""
+    """Every answer unit of one KB snapshot, with the text it is found by, what it counts (figures) and its
+    short phrases (needs, example questions)."""
     units: List[Unit] = []
     texts: List[str] = []
     measures: List[str] = []
+    phrases: List[List[str]] = []
 
-    def add(unit: Unit, *text, measure: str = "") -> None:
+    def add(unit: Unit, *text, measure: str = "", said: Sequence[str] = ()) -> None:
         units.append(unit)
         texts.append(_join(*text))
         measures.append(measure)
+        phrases.append([str(x) for x in said if x])
 
     for p in records.get("programmes", {}).values():
         names = [p.name, p.name, *p.aliases]
         needs = list(getattr(p, "needs", None) or [])
         add(Unit(f"programmes:{p.id}#what", "programmes", p.id, "what", p.id, p.name),
-            names, p.summary, p.details, needs, needs, ATTRIBUTE_WORDS["what"])
+            names, p.summary, p.details, needs, needs, ATTRIBUTE_WORDS["what"], said=needs)
         if p.audience:
             add(Unit(f"programmes:{p.id}#audience", "programmes", p.id, "audience", p.id, f"{p.name}: voor wie?"),
-                names, p.audience, needs, ATTRIBUTE_WORDS["audience"])
+                names, p.audience, needs, ATTRIBUTE_WORDS["audience"], said=needs)
         if p.cost:
             add(Unit(f"programmes:{p.id}#cost", "programmes", p.id, "cost", p.id, f"{p.name}: wat kost het?"),
                 names, p.cost, ATTRIBUTE_WORDS["cost"])
@@ -639,4 +709,4 @@ def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, fac
     for ps in passages:
         add(Unit(f"passages:{ps.id}", "passages", ps.id, "passage", (ps.refers_to or [""])[0], ps.title),
             ps.title, ps.title, ps.text, ps.keywords)
-    return units, texts, measures
+    return units, texts, measures, phrases

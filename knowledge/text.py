@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Dict, List
 
 import snowballstemmer
+from text_to_num import alpha2digit
 
 #: Queries are cut to this length before any work: nobody asks a 10 000-character question.
 MAX_QUERY_CHARS = 500
@@ -115,6 +116,21 @@ def is_function_word(word: str) -> bool:
     """A word that carries little meaning in a question ('alleen', 'zo', 'eigenlijk', 'still'), by spaCy's
     Dutch and English lists."""
     return word in STOPWORDS or word in _function_words()
+
+
+def as_digits(text: str) -> str:
+    """Numbers written as words as digits ('vijftien bibliotheken' -> '15 bibliotheken', 'het
+    tweehonderdste' -> 'het 200e'), by text2num; 'een' and 'eerste' stay words."""
+    try:
+        return alpha2digit(text or "", "nl")
+    except Exception:  # the parser is strict about odd input; the text as written is still a question
+        return text or ""
+
+
+@lru_cache(maxsize=20000)
+def is_number_word(word: str) -> bool:
+    """'vijftien', 'tweehonderdste': a number written as a word."""
+    return bool(word) and not word.isdigit() and as_digits(word) != word
 
 
 def words(text: str) -> List[str]:

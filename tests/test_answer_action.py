@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge.query
 from actions import answer
-from knowledge.ranker import Evidence, measured, split_compound
+from knowledge.ranker import Evidence, figures_in, measured, parts_of, split_compound
 
 
 @pytest.fixture(autouse=True)
@@ -63,6 +63,40 @@ def test_a_question_with_a_word_the_kb_does_not_know_is_not_a_match(kb):
     known = kb.decide(Evidence("op hoeveel plekken was er walk and talk"))
     invented = kb.decide(Evidence("op hoeveel plekken was er de Zwoegelbrug"))
     assert known.best.lexical > invented.best.lexical
+
+
+def test_a_question_in_parts_is_cut_at_each_new_question():
+    assert parts_of("Waar staat het, wanneer ging het open, en met hoeveel mensen begon het?") == [
+        "Waar staat het", "wanneer ging het open", "en met hoeveel mensen begon het"]
+    assert parts_of("Wat kost het? En voor wie is het?") == ["Wat kost het", "En voor wie is het"]
+    assert parts_of("hoeveel leden, en over welke thema's gaat het?") == ["hoeveel leden", "en over welke thema's gaat het"]
+    # one question, however many commas: 'en' without a question word, a short tail, a story
+    assert parts_of("wat is boekstart, en kost het geld?") == ["wat is boekstart, en kost het geld?"]
+    assert parts_of("ik woon in Ede, hoe?") == ["ik woon in Ede, hoe?"]
+    assert len(parts_of("a, wie is dat dan, b, wie is dat dan, c, wie is dat dan, d, wie is dat dan")) == 1
+
+
+def test_a_date_is_no_figure_unless_dates_are_asked_for():
+    assert figures_in("Op 1 juli 2019 begonnen 15 bibliotheken") == {"15"}
+    assert figures_in("Op 1 juli 2019 begonnen 15 bibliotheken", years=True) == {"1", "2019", "15"}
+    assert figures_in("1 miljoen en 3 procent, 98%") == {"1e+06", "3", "98%"}
+    assert figures_in("${jndi:ldap://127.0.0.1/a} 1,2,3 en 12") == {"12"}  # an address or a list is no figure
+
+
+def test_a_number_written_as_a_word_finds_the_fact_that_states_it(kb):
+    decision = kb.decide(Evidence("welke bibliotheek kreeg het informatiepunt met nummer tweehonderd?"))
+    assert [r.unit.key for r in decision.ranked[:2]] == ["statistics:ido-200ste-oegstgeest", "facts:fact-ido-200ste-oegstgeest"]
+
+
+def test_a_need_said_inside_a_longer_story_finds_its_programme(kb):
+    """'ik lees en schrijf slecht' is one of the Taalhuis's needs; here it is inside a story about someone else."""
+    evidence = Evidence("mijn oma leest en schrijft slecht, wat kan de bieb voor haar doen?")
+    ranked = kb.decide(evidence).ranked
+    assert [r.unit.ref for r in ranked[:2]] == ["taalhuis", "taalhuis"]
+    ranker = kb._snap().ranker
+    asked = frozenset(t for alts, _, _ in ranker.query_terms(evidence.text) for t in alts)
+    matches = {u.key: ranker.phrase_match(i, asked) for i, u in enumerate(ranker.units)}
+    assert matches["programmes:taalhuis#what"] == 1.0 and matches["programmes:boekstart#what"] < 0.1
 
 
 # -- the action -----------------------------------------------------------------------------------
@@ -136,6 +170,24 @@ def test_a_follow_up_about_the_desk_of_the_conversation(kb):
 def test_a_question_in_two_parts_gets_both_parts(kb):
     text, _, messages = ask("hoeveel leden hadden de bibliotheken in 2019, en hoeveel e-books waren er?", intent="ask_figure")
     assert len(messages) == 2 and "3,6 miljoen" in text and "28" in text
+
+
+def test_a_question_in_three_parts_gets_each_part(kb):
+    text, _, messages = ask("Hoeveel leden hadden de bibliotheken in 2019, hoeveel e-books waren er, en hoeveel bezoeken?",
+                            intent="ask_figure")
+    assert len(messages) == 3 and "3,6 miljoen" in text and "28" in text and "62,9 miljoen" in text, text
+
+
+def test_a_part_without_words_of_its_own_adds_nothing(kb, monkeypatch):
+    """'..., waar was dat, ...': nothing new to look for, so no unit is picked for it (all would tie)."""
+    ranker = kb._snap().ranker
+    asked = []
+    decide = type(ranker)._decide
+    monkeypatch.setattr(type(ranker), "_decide", lambda self, evidence, limit: asked.append(evidence.text) or decide(self, evidence, limit))
+    whole = ranker.decide(Evidence("Hoeveel leden hadden de bibliotheken in 2019, waar was dat, en hoeveel bezoeken?"))
+    assert not any(text.startswith("waar was dat") for text in asked), asked
+    said = [r.unit.key for r in (whole.best, *whole.also)]
+    assert len(said) == 2 and "leden" in said[0] and "bezoeken" in said[1], said
 
 
 def test_a_figure_and_the_fact_that_restates_it_are_one_answer(kb):
