@@ -281,6 +281,29 @@ def test_a_service_intent_without_its_words_is_overruled_by_a_strong_fact(kb):
     assert "In welke plaats" in text, text
 
 
+@pytest.mark.parametrize("question, intent, fact, service", [
+    # a figure question the NLU took for a government question or for a route to the library
+    ("hoeveel leden hadden de bibliotheken in 2019?", "government_help", "3,6 miljoen", "Informatiepunt"),
+    ("hoeveel leden hadden de bibliotheken in 2019?", "library_service", "3,6 miljoen", "verschilt per bibliotheek"),
+])
+def test_every_service_needs_its_own_words_to_outrank_a_strong_fact(kb, question, intent, fact, service):
+    text, _, _ = ask(question, intent=intent, confidence=0.95)
+    assert fact in text and service not in text, text
+
+
+def test_every_service_has_its_own_words():
+    assert set(answer.SERVICES) == set(answer.SERVICE_CUES)
+
+
+@pytest.mark.parametrize("question, intent, service", [
+    ("ik heb hulp nodig met mijn DigiD", "government_help", "DigiD"),
+    ("hoe laat gaat de bibliotheek open?", "library_service", "verschilt per bibliotheek"),
+])
+def test_a_service_question_with_its_words_stays_with_the_service(kb, question, intent, service):
+    text, _, _ = ask(question, intent=intent, confidence=0.95)
+    assert service in text, text
+
+
 def test_a_why_question_prefers_a_sentence_that_gives_a_reason(kb):
     unit = kb.unit("facts:fact-ido-reden-nabijheid-fysieke-hulp")
     assert unit.reason and not kb.unit("facts:fact-ido-eerste-venlo").reason
