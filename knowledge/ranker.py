@@ -539,7 +539,24 @@ class Ranker:
         scored.sort(key=lambda r: (-r.score, -r.bm25, r.unit.key))
         return scored[:limit]
 
+    def another_year(self, evidence: Evidence) -> Optional[Decision]:
+        """'en in 2020?' after a figure of 2019, with nothing else asked: the same figure for that year when the
+        KB has it; when it has not, that figure is all there is (the action says it has no figure for 2020)."""
+        previous = self.by_key.get(evidence.previous) if evidence.previous else None
+        if previous is None or not previous.numeric or not previous.years or evidence.named:
+            return None
+        asked = evidence.years or relative_years(evidence.text, previous)
+        if not asked or asked & previous.years or terms(without_year_words(evidence.text, loose=True)):
+            return None
+        same = [u for u in self.units if u.label == previous.label and u.years & asked]
+        if same:
+            return Decision("answer", tuple(Ranked(u, 1.0, 1.0, 0.0) for u in same[:1]))
+        return Decision("unknown", (Ranked(previous, 0.0, 0.0, 0.0),))
+
     def decide(self, evidence: Evidence, limit: int = 5) -> Decision:
+        year_only = self.another_year(evidence)
+        if year_only is not None:
+            return year_only
         whole = self._decide(evidence, limit)
         pieces = parts_of(evidence.text)
         if len(pieces) < 2:

@@ -145,6 +145,16 @@ def test_a_follow_up_with_a_year_gives_the_same_figure_for_that_year(kb):
     assert re.search(r"\b73\b", text), text
 
 
+@pytest.mark.parametrize("intent", ["out_of_scope", "nlu_fallback", "ask_figure"])
+def test_a_year_the_kb_has_no_figure_for_gets_no_other_figure(kb, intent):
+    """'en in 2022?' after the members of 2019: the KB has no members figure for 2022, so it says so."""
+    slots = {"subject": "topics:rol-bibliotheek", "attribute": "figure", "last_unit": "statistics:leden-2019"}
+    text, events, _ = ask("en in 2022?", intent=intent, confidence=0.6, slots=slots)
+    assert text.startswith("Dat cijfer heb ik niet voor 2022"), text
+    assert not re.search(r"\d+[,.]\d\s*miljoen", text), text
+    assert slot(events, "last_unit") == "statistics:leden-2019"  # the thread stays on the figure offered
+
+
 def test_a_chosen_button_answers_that_unit(kb):
     text, events, _ = ask('/ask_what_is{"unit": "facts:fact-walk-talk-uwv"}', intent="ask_what_is", confidence=1.0,
                           entities=[("unit", "facts:fact-walk-talk-uwv")])
