@@ -217,10 +217,12 @@ class ActionAnswer(KBAction):
                 and not evidence.years & best.unit.years and not sure_service(intent, sure)):
             # 'hoeveel ... in 2023?' and the KB has that figure for 2019 only: no figure for another year.
             return self.no_figure(dispatcher, tracker, kb, decision, years=sorted(evidence.years))
-        if count_asked and best is not None and not best.unit.numeric and not sure_service(intent, sure):
+        # A question in parts states its figure in any part ('waar begon het, en met hoeveel bibliotheken?').
+        states_figure = best is not None and any(r.unit.numeric for r in (best, *decision.also))
+        if count_asked and best is not None and not states_figure and not sure_service(intent, sure):
             # 'hoeveel subsidie kreeg ...': a count was asked and no unit has it. Never another number instead.
             return self.no_figure(dispatcher, tracker, kb, decision)
-        if decision.move == "answer" and overrules and not (figure_asked and not best.unit.numeric):
+        if decision.move == "answer" and overrules and not (figure_asked and not states_figure):
             events = self.say_unit(dispatcher, tracker, kb, best.unit)
             for more in decision.also:
                 say(dispatcher, render(kb, more.unit, tracker))

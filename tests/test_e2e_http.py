@@ -4,19 +4,12 @@ Needs the trained model (`make train`); `make test` trains before it runs pytest
 """
 from __future__ import annotations
 
-import socket
 import uuid
 
 import pytest
 
 from bot.serve import DEFAULT_MODEL, Servers, Settings, ask
-
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.ports import free_port
 
 
 @pytest.fixture(scope="module")

@@ -25,6 +25,7 @@ import yaml
 from actions.answers import personal_data_warning
 from bot.privacy import mask
 from bot.serve import DEFAULT_MODEL, ROOT, Servers, Settings, ask
+from tests.ports import free_port
 
 WARNING = personal_data_warning().text
 APOLOGY_ACTION_DOWN = "niet opzoeken"  # utter_action_failed (domain.yml), said by the Rasa server itself
@@ -65,12 +66,6 @@ CASES = {
     # The message of the issue: with the BSN masked, the NLU is not sure what it means.
     "nlu_fallback": (f"mijn bsn is {BSN}, kunt u mij helpen?", "BSN"),
 }
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def texts(messages) -> list:

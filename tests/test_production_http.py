@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -24,6 +23,7 @@ from pathlib import Path
 import pytest
 
 from bot.serve import DEFAULT_MODEL, ROOT, Servers, Settings, ask, check_kb
+from tests.ports import free_port
 
 TOKEN = "test-" + uuid.uuid4().hex
 SITE = "http://bieb.example"
@@ -31,12 +31,6 @@ FOREIGN = "http://evil.example"
 MAX_CHARS = 200
 APOLOGY_ACTION_DOWN = "niet opzoeken"  # utter_action_failed (domain.yml), said by the Rasa server
 APOLOGY_QUERY = "er ging iets mis bij het opzoeken"  # actions/answers.apology, said by the action server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def texts(messages) -> str:

@@ -3,19 +3,13 @@ refused at start, in Dutch, with the fix) and the ports. Nothing here starts a s
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 
 import pytest
 
 from bot.serve import ROOT, Servers, Settings
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.ports import free_port
 
 
 @pytest.mark.parametrize("value", [

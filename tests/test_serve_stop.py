@@ -24,14 +24,9 @@ from typing import Dict, List, Optional
 import pytest
 
 from bot.serve import DEFAULT_MODEL, ROOT, Servers, Settings, get
+from tests.ports import free_port
 
 SERVERS = {"actions": "rasa run actions", "rasa": "bot.rasa_server", "web": "bot.web.server"}
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def port_is_free(port: int) -> bool:

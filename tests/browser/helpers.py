@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 from pathlib import Path
 from typing import List
 
 from bot.serve import Servers
+from tests.ports import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -17,12 +17,6 @@ AXE = ROOT / "bot" / "web" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "results" / "screenshots"
 #: The staff account the browser tests make (tests/browser/conftest.py: staff_account).
 STAFF_USER, STAFF_PASSWORD = "medewerker", "een lang test-wachtwoord"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def new_page(browser, width: int = 1280, height: int = 800, **options):

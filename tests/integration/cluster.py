@@ -31,18 +31,13 @@ from pathlib import Path
 from typing import Dict, List, Optional, Tuple
 
 from bot.serve import DEFAULT_MODEL, Servers, Settings, stop_process
+from tests.ports import free_port as _free_port
 
 LOOPBACK = "127.0.0.1"
 
 
 class ClusterError(RuntimeError):
     pass
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((LOOPBACK, 0))
-        return s.getsockname()[1]
 
 
 def wait_for_port(port: int, proc: Optional[subprocess.Popen], what: str, log: Path, timeout: float = 60) -> None:
@@ -103,7 +98,7 @@ class Postgres:
         self.dir = base / "postgres"
         self.data = self.dir / "data"
         self.log = self.dir / "postgres.log"
-        self.port = free_port()
+        self.port = _free_port(LOOPBACK)
         self.user = "bieb"
         self.password = secrets.token_hex(12)
         self.bin = postgres_bin()
@@ -172,7 +167,7 @@ class Redis:
     def __init__(self, base: Path):
         self.dir = base / "redis"
         self.log = self.dir / "redis.log"
-        self.port = free_port()
+        self.port = _free_port(LOOPBACK)
         self.password = secrets.token_hex(12)
         self.proc: Optional[subprocess.Popen] = None
 
@@ -264,7 +259,7 @@ http {{
 class Nginx:
     def __init__(self, base: Path, rasa_ports: Tuple[int, int], action_ports: Tuple[int, int], rate: int = 500):
         self.dir = base / "nginx"
-        self.edge, self.strict, self.actions = free_port(), free_port(), free_port()
+        self.edge, self.strict, self.actions = _free_port(LOOPBACK), _free_port(LOOPBACK), _free_port(LOOPBACK)
         self.rasa_ports, self.action_ports, self.rate = rasa_ports, action_ports, rate
         self.conf = self.dir / "nginx.conf"
         self.error_log = self.dir / "error.log"
@@ -360,7 +355,7 @@ def start_cluster(local_dir: Path, model: Path = DEFAULT_MODEL, timeout: float =
     base = Path(tempfile.mkdtemp(prefix="bieb-scale-", dir="/tmp"))
     base.chmod(0o755)
     postgres, redis = Postgres(base), Redis(base)
-    rasa_ports, action_ports = (free_port(), free_port()), (free_port(), free_port())
+    rasa_ports, action_ports = (_free_port(LOOPBACK), _free_port(LOOPBACK)), (_free_port(LOOPBACK), _free_port(LOOPBACK))
     nginx = Nginx(base, rasa_ports, action_ports)
     cluster = Cluster(base, postgres, redis, nginx)
     try:
