@@ -193,6 +193,8 @@ def parts_of(text: str) -> List[str]:
 #: 'daaraan', 'ermee', 'hiervoor': a word that points back at what was said before. A question with one is
 #: a follow-up, however long ('en doen alle bibliotheken daaraan mee?').
 POINTS_BACK = re.compile(r"^(daar|er|hier)(aan|achter|bij|door|in|mee|na|naar|om|onder|op|over|tegen|toe|uit|van|voor)$")
+#: 'en computers?': a short question that goes on with the same kind of question about something else.
+GOES_ON = re.compile(r"^\W*(en|and|ook)\b", re.I)
 #: Short questions lean on the conversation: at most this many content terms.
 SHORT_TERMS = 4
 #: Particles of Dutch separable verbs: 'doen ... mee' is 'meedoen', 'geeft ... op' is 'opgeven'.
@@ -461,6 +463,7 @@ class Ranker:
         empty = sum(w for _, w, _ in query) < EMPTY_QUESTION
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
         short = len(terms(evidence.text)) <= SHORT_TERMS
+        goes_on = bool(GOES_ON.match(evidence.text or ""))
         follow_up = follows_up(evidence)
         measure = measured(evidence.text)
         # What is counted, also as the parts of a compound ('bibliotheekleden': 'leden' counts).
@@ -512,9 +515,10 @@ class Ranker:
                     score += W_NAMED / 2
                 elif u.about and (u.numeric or u.attribute == "amount"):
                     score -= P_OTHER_SUBJECT  # a figure about another subject is no answer to this one
-            if (evidence.named and previous is not None and short
-                    and (u.numeric and previous.numeric or u.attribute == previous.attribute)):
-                score += W_CONTEXT / 2  # 'en digisterker?' after a figure asks the same kind of thing
+            if (previous is not None and short and (
+                    evidence.named and (u.numeric and previous.numeric or u.attribute == previous.attribute)
+                    or goes_on and share.get(i) and u.numeric and previous.numeric)):
+                score += W_CONTEXT / 2  # 'en digisterker?', 'en computers?' after a figure asks the same kind of thing
             if follow_up and evidence.context and evidence.context in relatives:
                 score += context_weight
                 if evidence.context_attribute == u.attribute:

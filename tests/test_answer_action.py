@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge.query
 from actions import answer
-from knowledge.ranker import Evidence, figures_in, measured, parts_of, split_compound
+from knowledge.ranker import W_CONTEXT, Evidence, figures_in, measured, parts_of, split_compound
 
 
 @pytest.fixture(autouse=True)
@@ -143,6 +143,19 @@ def test_a_follow_up_with_a_year_gives_the_same_figure_for_that_year(kb):
     text, _, _ = ask("en in 2020?", intent="ask_figure", confidence=0.6,
                      slots={"subject": "programmes:ido", "attribute": "figure", "last_unit": "statistics:ido-locaties-2019"})
     assert re.search(r"\b73\b", text), text
+
+
+def test_en_with_something_else_after_a_figure_asks_the_same_kind_of_thing(kb):
+    """'en computers?' after a figure: the figures that have the new word weigh as the same kind of answer."""
+    ranker = kb._snap().ranker
+
+    def scores(text):
+        evidence = Evidence(text, context="studieplekken", context_attribute="figure", previous="statistics:studieplekken-2019")
+        return {r.unit.key: r.score for r in ranker.rank(evidence, limit=len(ranker.units))}
+
+    goes_on, alone = scores("en computers?"), scores("computers?")
+    assert goes_on["statistics:computers-2019"] - alone["statistics:computers-2019"] == pytest.approx(W_CONTEXT / 2)
+    assert goes_on["programmes:studieplekken#what"] == alone["programmes:studieplekken#what"]  # no figure
 
 
 @pytest.mark.parametrize("intent", ["out_of_scope", "nlu_fallback", "ask_figure"])
