@@ -121,7 +121,7 @@ def named_records(tracker: Tracker, kb) -> List[str]:
             match = kb.lookup(value)
             if match and match.id not in found:
                 found.append(match.id)
-    for match in kb.mentions(user_text(tracker), limit=5):
+    for match in kb.mentions(ranker.without_source_references(user_text(tracker)), limit=5):
         if match.score >= NAMED_SCORE and match.id not in found:
             found.append(match.id)
     return found

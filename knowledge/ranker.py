@@ -259,6 +259,16 @@ def without_year_words(text: str, loose: bool = False) -> str:
     return text
 
 
+#: 'volgens de handreiking', 'in het handboek', 'volgens jullie': where the asker expects the answer, not what
+#: it is about. Left out of the words to match, so they do not pull the facts about the handbook itself.
+SOURCE_REFERENCE = re.compile(r"\b(?:volgens|in|uit)\s+(?:de|het|deze|dit|jullie|jouw|uw)\s+"
+                              r"(?:handreiking|handboek|document|stuk|rapport|tekst|bron|gegevens)\b|\bvolgens\s+(?:jullie|u|jou)\b", re.I)
+
+
+def without_source_references(text: str) -> str:
+    return SOURCE_REFERENCE.sub(" ", text or "")
+
+
 def points_back(text: str) -> bool:
     return any(POINTS_BACK.match(w) for w in words(text))
 
@@ -456,7 +466,7 @@ class Ranker:
         previous = self.by_key.get(evidence.previous) if evidence.previous else None
         counted_from = relative_years(evidence.text, previous)
         years = evidence.years or counted_from
-        query = self.query_terms(without_year_words(evidence.text, loose=bool(counted_from)))
+        query = self.query_terms(without_source_references(without_year_words(evidence.text, loose=bool(counted_from))))
         bm25, share = self.lexical(query)
         asked = frozenset(t for alts, _, _ in query for t in alts)
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge.query
 from actions import answer
-from knowledge.ranker import W_CONTEXT, Evidence, figures_in, measured, parts_of, split_compound
+from knowledge.ranker import W_CONTEXT, Evidence, figures_in, measured, parts_of, split_compound, without_source_references
 
 
 @pytest.fixture(autouse=True)
@@ -97,6 +97,14 @@ def test_a_need_said_inside_a_longer_story_finds_its_programme(kb):
     asked = frozenset(t for alts, _, _ in ranker.query_terms(evidence.text) for t in alts)
     matches = {u.key: ranker.phrase_match(i, asked) for i, u in enumerate(ranker.units)}
     assert matches["programmes:taalhuis#what"] == 1.0 and matches["programmes:boekstart#what"] < 0.1
+
+
+def test_a_reference_to_the_handbook_is_not_what_the_question_is_about(kb):
+    assert without_source_references("wat zegt het volgens de handreiking, in het handboek of volgens jullie?").split() == [
+        "wat", "zegt", "het", ",", "of", "?"]
+    assert "handreiking" in without_source_references("op welk rapport is deze handreiking gebaseerd?")  # here it is the subject
+    decision = kb.decide(Evidence("welke rol heeft de bibliotheek volgens het handboek bij digitale inclusie?"))
+    assert not any("handboek" in r.unit.key for r in decision.ranked[:3]), decision.ranked[:3]
 
 
 # -- the action -----------------------------------------------------------------------------------
