@@ -326,6 +326,18 @@ def test_every_service_has_its_own_words():
     assert set(answer.SERVICES) == set(answer.SERVICE_CUES)
 
 
+def test_a_service_intent_without_its_words_asks_rather_than_gives_its_generic_reply(kb, monkeypatch):
+    """A sure 'ask_example' for a question that asks no example: when no fact is sure, the bot asks which fact was
+    meant, not 'Ik ken deze voorbeelden'. With the service's own words the service still answers."""
+    from knowledge.ranker import Decision, Ranked
+    units = [kb.unit("programmes:taalhuis#what"), kb.unit("programmes:taalcafe#what")]
+    monkeypatch.setattr(type(kb), "decide", lambda self, evidence, limit=5: Decision("clarify", tuple(Ranked(u, 0.45, 0.5, 1.0) for u in units)))
+    text, _, _ = ask("ik wil mijn Nederlands verbeteren", intent="ask_example", confidence=0.95)
+    assert "Ik weet niet precies wat u bedoelt" in text and "voorbeelden uit de praktijk" not in text, text
+    text, _, _ = ask("welke voorbeelden uit de praktijk zijn er?", intent="ask_example", confidence=0.95)
+    assert "Ik weet niet precies" not in text and "voorbeeld" in text, text
+
+
 @pytest.mark.parametrize("question, intent, service", [
     ("ik heb hulp nodig met mijn DigiD", "government_help", "DigiD"),
     ("hoe laat gaat de bibliotheek open?", "library_service", "verschilt per bibliotheek"),
