@@ -77,7 +77,7 @@ SERVICE_CUES = {
                                   r"\w*toeslag|belasting\w*|aangifte|uwv|svb|duo|cjib|aow|pensioen|uitkering\w*|paspoort|"
                                   r"rijbewijs|id kaart|zorgverzekering|mijnoverheid|berichtenbox|ww|boete|government|tax|"
                                   r"benefits?|letters?|forms?)\b"),
-    "library_service": re.compile(r"\b(lid\w*|abonnement\w*|pas\w*|open\w*|dicht|gesloten|tijden|hoe laat|"
+    "library_service": re.compile(r"\b(lid\w*|abonnement\w*|pas|pasje\w*|\w+pas|\w+pasje\w*|open\w*|dicht|gesloten|tijden|hoe laat|"
                                   r"(maan|dins|woens|donder|vrij|zater|zon)dag|kerst\w*|feestdag\w*|vakantie|leen\w*|lenen|"
                                   r"uitlenen|verleng\w*|inlever\w*|boete\w*|reserveer\w*|reserver\w*|wifi|wachtwoord|print\w*|"
                                   r"kopie\w*|scan\w*|app|inlog\w*|opzeggen|adres|kost\w*|betal\w*|prijs|tarie\w*|"
