@@ -350,9 +350,13 @@ class Ranker:
             for t in group_terms:
                 self.synonyms[t] = frozenset(self.synonyms.get(t, frozenset()) | (group_terms - {t}))
         #: Per unit, its short phrases (a programme's needs, a fact's example questions) as sets of terms.
-        self.phrases: List[List[FrozenSet[str]]] = [
-            [frozenset(self._expand(terms(unhyphen(p)))) - {""} for p in ps if terms(p)] for ps in phrases
-        ] or [[] for _ in self.units]
+        self.phrases: List[List[Tuple[FrozenSet[str], float]]] = [[] for _ in self.units]
+        for i, ps in enumerate(phrases):
+            for p in ps:
+                phrase = frozenset(self._expand(terms(unhyphen(p)))) - {""}
+                total = sum(self.idf.get(t, 0.0) for t in phrase)
+                if total:
+                    self.phrases[i].append((phrase, total))
         self.postings: Dict[str, List[int]] = {}
         for i, d in enumerate(self.docs):
             for t in d:
@@ -455,10 +459,9 @@ class Ranker:
         kan slecht lezen en schrijven en schaamt zich'. The idf share of the phrase found, times how telling
         the found words are together (PHRASE_MASS); the best phrase counts."""
         best = 0.0
-        for phrase in self.phrases[i]:
-            total = sum(self.idf.get(t, 0.0) for t in phrase)
-            found = sum(self.idf.get(t, 0.0) for t in phrase if t in asked)
-            if total and found:
+        for phrase, total in self.phrases[i]:
+            found = sum(self.idf[t] for t in phrase & asked)
+            if found:
                 best = max(best, (found / total) ** 2 * min(1.0, found / PHRASE_MASS))
         return best
 
@@ -509,7 +512,7 @@ class Ranker:
         for i in candidates:
             u = self.units[i]
             lexical = NEUTRAL_LEXICAL if empty else share.get(i, 0.0) * (0.85 + 0.15 * bm25.get(i, 0.0) / top_bm25)
-            score = W_LEXICAL * lexical + W_PHRASE * self.phrase_match(i, asked)
+            score = W_LEXICAL * lexical + (W_PHRASE * self.phrase_match(i, asked) if self.phrases[i] else 0.0)
             attribute_prior = W_INTENT * sum(p * INTENT_ATTRIBUTES.get(name, {}).get(u.attribute, 0.0)
                                              for name, p in evidence.intents.items())
             if u.attribute in ATTRIBUTE_CUES and not cued[u.attribute]:
