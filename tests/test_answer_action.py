@@ -107,6 +107,18 @@ def test_a_reference_to_the_handbook_is_not_what_the_question_is_about(kb):
     assert not any("handboek" in r.unit.key for r in decision.ranked[:3]), decision.ranked[:3]
 
 
+def test_a_phrase_past_the_indexed_part_of_a_long_text_does_no_harm():
+    """A unit's text is indexed up to 500 characters; a phrase after that has words the index lacks. It counts
+    for nothing (a known limit, see Ranker.__init__), and it must not break the ranking (a KeyError did)."""
+    from knowledge.ranker import Ranker, Unit
+    units = [Unit("programmes:x#what", "programmes", "x", "what", "x", "X"), Unit("programmes:y#what", "programmes", "y", "what", "y", "Y")]
+    long_text = "bibliotheek " * 60 + "zwemles voor volwassenen"
+    ranker = Ranker(units, [long_text, "bibliotheek en boeken"], ["", ""], [["zwemles voor volwassenen bibliotheek"], []])
+    asked = frozenset(t for alts, _, _ in ranker.query_terms("zwemles voor volwassenen in de bibliotheek") for t in alts)
+    assert ranker.phrase_match(0, asked) > 0 and ranker.phrase_match(1, asked) == 0
+    assert ranker.rank(Evidence("zwemles voor volwassenen in de bibliotheek"))
+
+
 # -- the action -----------------------------------------------------------------------------------
 def test_a_described_need_finds_the_programme(kb):
     text, events, _ = ask("ik heb nog nooit met een computer gewerkt en wil dat graag leren")
