@@ -328,8 +328,8 @@ class Ranker:
         self.by_key = {u.key: u for u in self.units}
         self.k1, self.b = k1, b
         # A unit's text is cut at MAX_QUERY_CHARS (500) like a question, so the end of a long text (a programme's
-        # last needs) is not indexed; its phrases are read whole by `phrase_match`. Indexing whole texts was
-        # measured (258 -> 252 of 330 with these weights): it needs the weights set again first.
+        # last needs) is not indexed, and a phrase word found only there weighs nothing in `phrase_match`.
+        # Indexing whole texts was measured (258 -> 252 of 330 with these weights): the weights must be set again first.
         raw_docs = [terms(unhyphen(t)) for t in texts]
         self.words = {w for doc in raw_docs for w in doc}
         # The numbers a unit states are words of it too, as values: '200ste', 'tweehonderdste' and '200e' meet.
