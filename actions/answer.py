@@ -235,9 +235,7 @@ class ActionAnswer(KBAction):
                                                   or (intent in LISTS and bool(evidence.named)))
         if sure and intent in SERVICES and not telling and (cued or decision.move == "unknown"):
             return self.delegate(SERVICES[intent], dispatcher, tracker, domain)
-        if sure and intent in ("out_of_scope", "library_service") and not telling:
-            if intent == "library_service":
-                return self.delegate(fallback.ActionLibraryService, dispatcher, tracker, domain)
+        if sure and intent == "out_of_scope" and not telling:
             return self.out_of_scope(dispatcher)
         if figure_asked and not telling:
             return self.no_figure(dispatcher, tracker, kb, decision)
