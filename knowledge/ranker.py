@@ -70,7 +70,7 @@ RECORD_KINDS = ("programmes", "schemes", "examples", "organisations", "topics")
 P_OTHER_SUBJECT = 0.30
 W_CONTEXT = 0.20
 W_YEAR = 0.10
-#: A unit one of whose short phrases (a need, an example question) is wholly in the question.
+#: A unit one of whose short phrases (a programme's needs) is wholly in the question.
 W_PHRASE = 0.05
 PHRASE_MASS = 6.0
 
@@ -352,7 +352,7 @@ class Ranker:
             group_terms = {t for w in group for t in terms(w)}
             for t in group_terms:
                 self.synonyms[t] = frozenset(self.synonyms.get(t, frozenset()) | (group_terms - {t}))
-        #: Per unit, its short phrases (a programme's needs, a fact's example questions) as sets of terms.
+        #: Per unit, its short phrases (a programme's needs) as sets of terms, with their idf weight.
         self.phrases: List[List[Tuple[FrozenSet[str], float]]] = [[] for _ in self.units]
         for i, ps in enumerate(phrases):
             for p in ps:
@@ -425,7 +425,7 @@ class Ranker:
             if close:
                 out.append(([close[0]], self.idf[close[0]], False))
             elif is_function_word(word) or word.isdigit() or is_number_word(word):
-                out.append(([t], FUNCTION_WORD_WEIGHT, False))  # a number is its own evidence (W_NUMBER)
+                out.append(([t], FUNCTION_WORD_WEIGHT, False))  # a number is its own evidence (`number_term`)
             elif is_word(word):
                 out.append(([t], COMMON_WORD_WEIGHT, False))
             else:
@@ -677,7 +677,7 @@ def _join(*parts) -> str:
 def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, facts: Sequence, passages: Sequence
                 ) -> Tuple[List[Unit], List[str], List[str]]:
     """Every answer unit of one KB snapshot, with the text it is found by, what it counts (figures) and its
-    short phrases (needs, example questions)."""
+    short phrases (a programme's needs; a fact's example questions are not used: they cost passes at every weight)."""
     units: List[Unit] = []
     texts: List[str] = []
     measures: List[str] = []
