@@ -66,22 +66,22 @@ FIGURE_CUE = re.compile(r"\b(hoeveel|aantal|aantallen|cijfers?|getal|percentage|
 #: whose words are missing ('wie opende het eerste IDO?' as find_ido; 'hoeveel e-books waren er?' as
 #: government_help) keeps no margin: a strong fact answers it, as an attribute the words do not show counts
 #: half in the ranking.
+#: Membership and price words, which both the IDO membership question and the library's own services use.
+MEMBERSHIP_WORDS = r"lid\w*|abonnement\w*|pas|member\w*|kost\w*|betal\w*|prijs"
 SERVICE_CUES = {
     "find_ido": re.compile(r"\b(waar|where|dichtbij|dichtstbij\w*|in de buurt|buurt|adres|vind\w*|zoek\w*|woon\w*|"
                            r"is er|zit er|heeft mijn|bij mij|bij ons|hier|near\w*|plaats)\b"),
     "ido_opening_hours": re.compile(r"\b(open\w*|dicht|tijden|hoe laat|uur|dag|dagen|(maan|dins|woens|donder|vrij|zater|zon)dag|"
                                     r"wanneer|spreekuur|afspraak|hours)\b"),
-    "ido_membership": re.compile(r"\b(lid\w*|abonnement\w*|pas|member\w*|gratis|betal\w*|kost\w*|geld|prijs|free|pay|"
-                                 r"iedereen|zomaar|mag|toegang)\b"),
+    "ido_membership": re.compile(rf"\b({MEMBERSHIP_WORDS}|gratis|geld|free|pay|iedereen|zomaar|mag|toegang)\b"),
     "government_help": re.compile(r"\b(overheid\w*|gemeente\w*|brief|brieven|post|formulier\w*|digid|toeslag\w*|"
                                   r"\w*toeslag|belasting\w*|aangifte|uwv|svb|duo|cjib|aow|pensioen|uitkering\w*|paspoort|"
                                   r"rijbewijs|id kaart|zorgverzekering|mijnoverheid|berichtenbox|ww|boete|government|tax|"
                                   r"benefits?|letters?|forms?)\b"),
-    "library_service": re.compile(r"\b(lid\w*|abonnement\w*|pas|pasje\w*|\w+pas|\w+pasje\w*|open\w*|dicht|gesloten|tijden|hoe laat|"
-                                  r"(maan|dins|woens|donder|vrij|zater|zon)dag|kerst\w*|feestdag\w*|vakantie|leen\w*|lenen|"
-                                  r"uitlenen|verleng\w*|inlever\w*|boete\w*|reserveer\w*|reserver\w*|wifi|wachtwoord|print\w*|"
-                                  r"kopie\w*|scan\w*|app|inlog\w*|opzeggen|adres|kost\w*|betal\w*|prijs|tarie\w*|"
-                                  r"member\w*|card|opening|borrow\w*|fine)\b"),
+    "library_service": re.compile(rf"\b({MEMBERSHIP_WORDS}|pasje\w*|\w+pas|\w+pasje\w*|open\w*|dicht|gesloten|tijden|"
+                                  r"hoe laat|(maan|dins|woens|donder|vrij|zater|zon)dag|kerst\w*|feestdag\w*|vakantie|leen\w*|"
+                                  r"lenen|uitlenen|verleng\w*|inlever\w*|boete\w*|reserveer\w*|reserver\w*|wifi|wachtwoord|"
+                                  r"print\w*|kopie\w*|scan\w*|app|inlog\w*|opzeggen|adres|tarie\w*|card|opening|borrow\w*|fine)\b"),
     "list_programmes": re.compile(r"\b(aanbod|activiteit\w*|programma\w*|cursussen|allemaal|alles|overzicht|soorten|"
                                   r"welke (dingen|activiteiten|programma\w*|cursus\w*|lessen)|wat (is er|valt er|kan|kun|doet|doen|"
                                   r"biedt|bieden|organiseert|organiseren|heeft|hebben)|te doen|what (can|does|do)|activities|courses)\b"),

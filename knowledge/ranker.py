@@ -269,6 +269,11 @@ def without_source_references(text: str) -> str:
     return SOURCE_REFERENCE.sub(" ", text or "")
 
 
+def asks_anything(text: str, previous: Optional["Unit"]) -> bool:
+    """A part of a question with words of its own, or a year ('en in 2020'); not 'waar was dat'."""
+    return bool(terms(without_year_words(text)) or YEAR.search(text) or relative_years(text, previous))
+
+
 def points_back(text: str) -> bool:
     return any(POINTS_BACK.match(w) for w in words(text))
 
@@ -588,7 +593,7 @@ class Ranker:
         about = head.best.unit.about if head.best is not None else ""
         parts = [head]
         for piece in pieces[1:]:
-            if not terms(without_year_words(piece)) and not YEAR.search(piece) and not relative_years(piece, head.best.unit if head.best else None):
+            if not asks_anything(piece, head.best.unit if head.best else None):
                 continue  # 'waar was dat', 'voor wie is het': nothing new to look for; the first part's answer says it
             parts.append(self._decide(replace(
                 evidence, text=f"{piece} {years}".strip(), context=about or evidence.context,
@@ -675,7 +680,7 @@ def _join(*parts) -> str:
 
 
 def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, facts: Sequence, passages: Sequence
-                ) -> Tuple[List[Unit], List[str], List[str]]:
+                ) -> Tuple[List[Unit], List[str], List[str], List[List[str]]]:
     """Every answer unit of one KB snapshot, with the text it is found by, what it counts (figures) and its
     short phrases (a programme's needs; a fact's example questions are not used: they cost passes at every weight)."""
     units: List[Unit] = []
