@@ -105,6 +105,7 @@ class Unit:
     numeric: bool = False    # it states a figure
     numbers: FrozenSet[str] = frozenset()  # the values it states ('28 duizend' = '28.000'), to see restatements
     reason: bool = False     # it gives a reason ('omdat', 'doordat'): what a 'waarom' question wants
+    sentence: str = ""       # the source sentence, when one sentence is split over several units (its siblings)
 
 
 @dataclass
@@ -610,18 +611,34 @@ class Ranker:
         return Decision("answer", (said[0], *whole.ranked), also=tuple(said[1:]))
 
     def _decide(self, evidence: Evidence, limit: int) -> Decision:
-        ranked = tuple(self.rank(evidence, limit))
+        everything = self.rank(evidence, limit=len(self.units))
+        ranked = tuple(everything[:limit])
         if not ranked or (ranked[0].score < CLARIFY_AT and ranked[0].lexical < LEXICAL_CLARIFY_AT):
             return Decision("unknown", ranked)
         best = ranked[0]
         rival = next((r for r in ranked[1:] if not same_subject(r.unit, best.unit)), None)
         strong = best.score >= ANSWER_AT or (best.lexical >= LEXICAL_ANSWER_AT and best.score >= CLARIFY_AT)
         if strong and (rival is None or best.score - rival.score >= MARGIN):
-            return Decision("answer", ranked)
+            return Decision("answer", ranked, also=siblings(best, everything))
         if best.score >= ANSWER_AT and rival.score >= ANSWER_AT and related(best.unit, rival.unit):
             # Two strong answers about one thing ('hoeveel bezoeken en hoeveel leden'): give both.
             return Decision("answer", ranked, also=(rival,))
         return Decision("clarify", ranked)
+
+
+#: A sibling (another part of the answer's source sentence) is said too when this share of the question fits it.
+SIBLING_AT = 0.3
+MAX_SIBLINGS = 2
+
+
+def siblings(best: Ranked, ranked: Sequence[Ranked]) -> Tuple[Ranked, ...]:
+    """The other units of the answer's source sentence that the question also asks about: 'welke drie opgaven
+    staan in het convenant' is answered by the unit about the covenant and by the one that names the three."""
+    if not best.unit.sentence:
+        return ()
+    return tuple(r for r in ranked if r.unit.sentence == best.unit.sentence and r.unit.key != best.unit.key
+                 and r.lexical >= SIBLING_AT and not (r.unit.years and best.unit.years and not r.unit.years & best.unit.years)
+                 )[:MAX_SIBLINGS]
 
 
 def related(a: Unit, b: Unit) -> bool:
@@ -741,11 +758,15 @@ def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, fac
     for f in facts:
         # A sentence split over several units would make them all match the same words: then the
         # unit is found by its own answer, keywords and questions only.
-        quote = f.quote if quotes[" ".join(f.quote.split())] == 1 else ""
+        shared = quotes[" ".join(f.quote.split())] > 1
+        quote = "" if shared else f.quote
         label = f.answer if len(f.answer) <= 60 else f.answer[:57].rsplit(" ", 1)[0] + "…"
-        add(Unit(f"facts:{f.id}", "facts", f.id, "fact", f.about or "", label, _years(f.quote),
+        # A unit of a split sentence has the years of its own part ('29 (2019), 73 (2020)': the unit of 2020).
+        years = (shared and _years(f.answer, f.context)) or _years(f.quote)
+        add(Unit(f"facts:{f.id}", "facts", f.id, "fact", f.about or "", label, years,
                  numeric=bool(figures_in(f.answer)), numbers=figures_in(f.answer),
-                 reason=bool(GIVES_REASON.search(_join(f.answer, f.quote, f.context, f.keywords)))),
+                 reason=bool(GIVES_REASON.search(_join(f.answer, f.quote, f.context, f.keywords))),
+                 sentence=" ".join(f.quote.split()) if shared else ""),
             f.answer, f.answer, quote, f.context, f.keywords, f.keywords, f.questions, f.questions,
             names_of.get(f.about or "", ""), measure=_join(f.answer, f.keywords))
     for ps in passages:

@@ -233,6 +233,27 @@ def test_a_part_without_words_of_its_own_adds_nothing(kb, monkeypatch):
     assert len(said) == 2 and "leden" in said[0] and "bezoeken" in said[1], said
 
 
+def test_the_other_part_of_a_split_source_sentence_is_said_when_it_is_asked_too(kb):
+    """One handbook sentence split over two units: a question about both gets both, one about one part
+    gets that part alone (never the part for another year)."""
+    ranker = kb._snap().ranker
+    both = ranker.decide(Evidence("wat doen de KB en de Manifestgroep samen sinds 2019?"))
+    said = [r.unit.key for r in (both.best, *both.also)]
+    assert both.move == "answer" and said == ["facts:fact-digitale-inclusie-gestart-2019",
+                                              "facts:fact-manifestgroep-uitvoeringsorganisaties"], said
+    one = ranker.decide(Evidence("hoeveel IDO-locaties waren er in 2020?"))
+    assert "2020" in one.best.unit.key and not any("2019" in r.unit.key for r in one.also), one
+
+
+def test_a_unit_of_a_split_sentence_has_the_years_of_its_own_part(kb):
+    """'29 (2019), 73 (2020), 439 (2021)': the unit of 2019 is no answer for 2021."""
+    units = {u.key: u for u in kb._snap().ranker.units}
+    assert units["facts:fact-ido-locaties-2019"].years == frozenset({2019})
+    assert units["facts:fact-ido-locaties-2021"].years == frozenset({2021})
+    # Its context counts: the BZK grant is cited from 2022 and holds since 2023.
+    assert 2023 in units["facts:fact-ido-financiering-specifieke-uitkering-bzk"].years
+
+
 def test_a_figure_and_the_fact_that_restates_it_are_one_answer(kb):
     """The KB has 'e-books' as a figure and inside a fact; that is no reason to ask which one."""
     text, _, messages = ask("hoeveel e-books", intent="ask_figure", slots={"subject": "programmes:boekstart", "attribute": "what"})
