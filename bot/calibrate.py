@@ -152,10 +152,12 @@ def main(argv=None) -> int:
         original = getattr(module, name)
         results = []
         for value in values.split(","):
-            setattr(module, name, type(original)(value))
+            setattr(module, name, None if value == "None" else type(original)(value))
+            kb._snap()._ranker = None  # a constant of the index (INDEX_CHARS) takes effect in a new ranker
             passed, wrong = score(False)
             results.append(f"{value}:{passed}/{wrong}w")
         setattr(module, name, original)
+        kb._snap()._ranker = None
         print(f"sweep {name} (now {original}), passed/wrong answers: " + " ".join(results))
     return 0
 

@@ -14,7 +14,7 @@ import unicodedata
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
 import snowballstemmer
 from text_to_num import alpha2digit
@@ -39,17 +39,18 @@ STOPWORDS = frozenset(
 )
 
 
-def clean(text: str) -> str:
-    """Make untrusted input safe to process: no control characters, bounded length, trimmed."""
+def clean(text: str, limit: Optional[int] = MAX_QUERY_CHARS) -> str:
+    """Make untrusted input safe to process: no control characters, bounded length (`limit`; None for the
+    KB's own texts), trimmed."""
     if not isinstance(text, str):
         return ""
-    text = _CONTROL.sub(" ", text)[:MAX_QUERY_CHARS]
+    text = _CONTROL.sub(" ", text)[:limit]
     return " ".join(text.split())
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, limit: Optional[int] = MAX_QUERY_CHARS) -> str:
     """Lower case, no accents, '&' as 'en', punctuation as space: 'Taalcafé's' -> 'taalcafe s'."""
-    text = clean(text).lower()
+    text = clean(text, limit).lower()
     text = _AMPERSAND.sub(" en ", text)
     text = unicodedata.normalize("NFKD", text)
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
@@ -133,8 +134,8 @@ def is_number_word(word: str) -> bool:
     return bool(word) and not word.isdigit() and as_digits(word) != word
 
 
-def words(text: str) -> List[str]:
-    return normalise(text).split()
+def words(text: str, limit: Optional[int] = MAX_QUERY_CHARS) -> List[str]:
+    return normalise(text, limit).split()
 
 
 def lemma_of(word: str) -> str:
@@ -149,6 +150,7 @@ def term(word: str) -> str:
     return _stemmer().stemWord(normalise(lemma) or word)
 
 
-def terms(text: str) -> List[str]:
-    """Content terms of a text: normalised, stopwords out, lemmatised and stemmed."""
-    return [term(w) for w in words(text) if w not in STOPWORDS]
+def terms(text: str, limit: Optional[int] = MAX_QUERY_CHARS) -> List[str]:
+    """Content terms of a text: normalised, stopwords out, lemmatised and stemmed. A question is cut at
+    `limit` characters; the KB's own texts may pass None (whole)."""
+    return [term(w) for w in words(text, limit) if w not in STOPWORDS]
