@@ -197,8 +197,9 @@ class ActionAnswer(KBAction):
         if place is not None and evidence.context_attribute == ido.DESK and not other_service:
             # 'en in de andere plaatsen van Súdwest-Fryslân?' after a desk: the desks of that place.
             return self.delegate(ido.ActionFindIdo, dispatcher, tracker, domain)
-        if decision.move != "answer" or best.unit.about in IDO_RECORDS:
-            # A town in a long message about DigiD, toeslagen or a letter: the desks near that town.
+        if decision.move != "answer" or (best.unit.about in IDO_RECORDS and best.unit.kind != "desks"):
+            # A town in a long message about DigiD, toeslagen or a letter: the desks near that town. (What the
+            # source says of one desk, 'wie opende het IDO in X?', is an answer of its own.)
             if place is not None and (ido.service_named(text) or (best is not None and best.unit.about in IDO_RECORDS)):
                 return self.delegate(ido.ActionGovernmentHelp, dispatcher, tracker, domain)
         # A figure is asked when the words ask for one; the figure intent alone is a guess ('waar komen de
@@ -294,6 +295,8 @@ def render(kb, unit: Unit, tracker: Tracker) -> answers.Answer:
         return answers.fact(record)
     if unit.kind == "passages":
         return answers.passage(record)
+    if unit.kind == "desks":
+        return answers.desk_note(record)
     subject = Subject(unit.kind, record, "unit")
     if unit.attribute == "audience":
         return answers.audience(unit.kind, record)

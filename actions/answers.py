@@ -289,8 +289,9 @@ def _dated(desk) -> str:
     return f"volgens een bericht uit {year}" if year else "volgens een bericht zonder datum"
 
 
-def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopped: Sequence = ()) -> Answer:
-    """The nearest desks. `stopped`: discontinued desks in the place asked about, said first and never offered."""
+def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopped: Sequence = (), note: str = "") -> Answer:
+    """The nearest desks. `stopped`: discontinued desks in the place asked about, said first and never offered.
+    `note`: what the source says of the desk in the place asked about that the question asks after."""
     desk, km = desks[0]
     gone = [f"Het IDO in {d.place} is gestopt ({_dated(d)})." for d in stopped]
     if gone:
@@ -300,19 +301,38 @@ def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopp
     else:
         lines = [f"Het dichtstbijzijnde IDO in mijn lijst is in {desk.place}, {km:.0f} km van {place.canonical}{_desk_name(desk)}."]
     if desk.status == "aangekondigd":
-        lines.append("Let op: de opening is aangekondigd, maar niet bevestigd.")
+        dated = "" if desk.opening_info else f" ({_dated(desk)})"
+        lines.append(f"Let op: de opening is aangekondigd{dated}, maar niet bevestigd.")
     if desk.opening_info:
         lines.append(f"Open: {desk.opening_info} ({_dated(desk)}). Vraag na of dat nog klopt.")
-    elif desk.status == "aangekondigd":
-        lines[-1] = f"Let op: de opening is aangekondigd ({_dated(desk)}), maar niet bevestigd."
+    # A question after this desk's note is about this desk: the desks around it and the list's caveat are left out.
+    noted = km < 1 and not gone and bool(note)
+    if noted:
+        lines.append(f"Mijn bron zegt er ook: {note.rstrip('. ')}.")
     others = [f"{d.place} ({k:.0f} km{', aangekondigd' if d.status == 'aangekondigd' else ''})"
-              for d, k in desks[1:3]] if not gone else []
+              for d, k in desks[1:3]] if not (gone or noted) else []
     if others:
         lines.append(f"Ook in de buurt: {join_nl(others)}.")
-    lines.append(f"Mijn lijst is niet compleet. Kijk ook op {website}." if website else "Mijn lijst is niet compleet.")
+    if not noted:
+        lines.append(f"Mijn lijst is niet compleet. Kijk ook op {website}." if website else "Mijn lijst is niet compleet.")
     lines.append(f"Bron: {site(desk.source_url)}{f' ({desk.source_year})' if desk.source_year else ''}." if desk.source_url else "Bron: gegevens van uw bibliotheek.")
     return Answer(lines, [button("Moet ik lid zijn?", "ido_membership"), button("Wanneer is het open?", "ido_opening_hours", place=desk.place)],
                   lead=2 if gone else 1)
+
+
+def desk_note(desk) -> Answer:
+    """What the source says of one desk beyond its hours (who opened it, where it is now), with its status."""
+    name = f" ({desk.display_name})" if desk.display_name else ""
+    lines = [f"Over het IDO in {desk.place}{name}: {desk.note.rstrip('. ')}."]
+    if desk.status == "vervallen":
+        lines.append(f"Dit IDO is gestopt ({_dated(desk)}).")
+    elif desk.status == "aangekondigd":
+        lines.append("Let op: de opening is aangekondigd, maar niet bevestigd.")
+    elif desk.opened_on:
+        lines.append(f"Open sinds {date_nl(desk.opened_on)}.")
+    lines.append(f"Bron: {site(desk.source_url)}{f' ({desk.source_year})' if desk.source_year else ''}." if desk.source_url
+                 else "Bron: gegevens van uw bibliotheek.")
+    return Answer(lines, [button("Wanneer is het open?", "ido_opening_hours", place=desk.place)])
 
 
 def ask_place() -> Answer:

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import answers
 from actions.base import KBAction, entity_values, say, user_text
-from knowledge.text import normalise
+from knowledge.text import normalise, terms
 
 IDO = "ido"
 #: The `attribute` slot after an answer about desks: a follow-up ('is die al open?') is about that desk.
@@ -86,12 +86,20 @@ def service_named(text: str) -> str:
     return ""
 
 
-def nearby_answer(kb, place) -> answers.Answer:
+def asked_of(desk, text: str) -> str:
+    """The parts of a desk's note (split at ';') that share a word with the question, beyond the desk's place
+    and the IDO's name: 'de bieb is verhuisd, waar zit het nu?' gets 'bieb sinds 2023 in De Hazelaar'."""
+    own = set(terms(f"{desk.place} {desk.municipality or ''} informatiepunt digitale overheid ido"))
+    asked = set(terms(text)) - own
+    return "; ".join(c.strip() for c in (desk.note or "").split(";") if asked & set(terms(c)))
+
+
+def nearby_answer(kb, place, text: str = "") -> answers.Answer:
     near = kb.nearest_ido(place.canonical, limit=3)
     if not near.desks:
         return answers.place_unknown(place.canonical, website(kb))
     stopped = [d for d in kb.ido_desks(place.canonical, include_discontinued=True) if d.status == "vervallen"]
-    return answers.ido_nearby(near.place, near.desks, website(kb), stopped)
+    return answers.ido_nearby(near.place, near.desks, website(kb), stopped, asked_of(near.desks[0][0], text))
 
 
 class ActionFindIdo(KBAction):
@@ -105,7 +113,7 @@ class ActionFindIdo(KBAction):
         if place is None:
             say(dispatcher, reply)
             return []
-        say(dispatcher, nearby_answer(kb, place))
+        say(dispatcher, nearby_answer(kb, place, user_text(tracker)))
         return [SlotSet("place", place.canonical), SlotSet("subject", f"programmes:{IDO}"), SlotSet("attribute", DESK)]
 
 
@@ -151,6 +159,6 @@ class ActionGovernmentHelp(KBAction):
             say(dispatcher, answers.not_in_kb("Waar u hulp krijgt"))
             return []
         place, _ = place_from(tracker, kb, use_slot=False)
-        nearest = nearby_answer(kb, place) if place is not None else None
+        nearest = nearby_answer(kb, place, user_text(tracker)) if place is not None else None
         say(dispatcher, answers.government_route(ido, service_named(user_text(tracker)), nearest))
         return [SlotSet("place", place.canonical), SlotSet("attribute", DESK)] if place is not None else []

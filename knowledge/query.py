@@ -122,7 +122,7 @@ class _Snapshot:
         if self._ranker is None:
             with self._ranker_lock:
                 if self._ranker is None:
-                    self._ranker = Ranker(*build_units(self.records, self.statistics, self.facts, self.passages),
+                    self._ranker = Ranker(*build_units(self.records, self.statistics, self.facts, self.passages, self.desks),
                                           synonyms=self.synonyms)
         return self._ranker
 
@@ -315,6 +315,8 @@ class KnowledgeBase:
             return self.fact(ref_id)
         if kind == "passages":
             return next((p for p in self._snap().passages if p.id == ref_id), None)
+        if kind == "desks":
+            return next((d for d in self._snap().desks if str(d.id) == ref_id), None)
         return self.record(kind, ref_id)
 
     # -- ranking over every answer unit ----------------------------------------------------

@@ -698,10 +698,11 @@ def _join(*parts) -> str:
     return " ".join(out)
 
 
-def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, facts: Sequence, passages: Sequence
-                ) -> Tuple[List[Unit], List[str], List[str], List[List[str]]]:
+def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, facts: Sequence, passages: Sequence,
+                desks: Sequence = ()) -> Tuple[List[Unit], List[str], List[str], List[List[str]]]:
     """Every answer unit of one KB snapshot, with the text it is found by, what it counts (figures) and its
-    short phrases (a programme's needs; a fact's example questions are not used: they cost passes at every weight)."""
+    short phrases (a programme's needs; a fact's example questions are not used: they cost passes at every weight).
+    A desk with a note (who opened it, where it moved, what its municipality pays) is a unit of its own."""
     units: List[Unit] = []
     texts: List[str] = []
     measures: List[str] = []
@@ -771,6 +772,12 @@ def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, fac
                  sentence=" ".join(f.quote.split()) if shared else ""),
             f.answer, f.answer, quote, f.context, f.keywords, f.keywords, f.questions, f.questions,
             names_of.get(f.about or "", ""), measure=_join(f.answer, f.keywords))
+    for d in desks:
+        if not d.note:
+            continue
+        add(Unit(f"desks:{d.id}", "desks", str(d.id), "fact", "ido", f"Het IDO in {d.place}", _years(d.opened_on, d.note),
+                 numeric=bool(figures_in(d.note)), numbers=figures_in(d.note)),
+            d.place, d.place, d.municipality, d.note)
     for ps in passages:
         add(Unit(f"passages:{ps.id}", "passages", ps.id, "passage", (ps.refers_to or [""])[0], ps.title),
             ps.title, ps.title, ps.text, ps.keywords)

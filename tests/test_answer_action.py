@@ -254,6 +254,21 @@ def test_a_unit_of_a_split_sentence_has_the_years_of_its_own_part(kb):
     assert 2023 in units["facts:fact-ido-financiering-specifieke-uitkering-bzk"].years
 
 
+def test_what_the_source_says_of_one_desk_is_an_answer(kb):
+    """A desk's note in the data (who opened it) is found by a question about it, and said with its source."""
+    decision = kb._snap().ranker.decide(Evidence("welke wethouder opende het IDO-punt in Grootegast?"))
+    assert decision.move == "answer" and decision.best.unit.kind == "desks", decision.ranked[:2]
+    text, _, _ = ask("welke wethouder opende het IDO-punt in Grootegast?", entities=[("place", "Grootegast")])
+    assert "Schollema" in text and "Bron: destreekkrant.nu" in text, text
+
+
+def test_a_desk_answer_says_the_part_of_its_note_that_was_asked_after(kb):
+    text, _, _ = ask("met wie werkt het informatiepunt in Dalfsen samen?", intent="find_ido", entities=[("place", "Dalfsen")])
+    assert "In Dalfsen is een IDO" in text and "Saam Welzijn" in text, text
+    plain, _, _ = ask("is er een IDO in Dalfsen?", intent="find_ido", entities=[("place", "Dalfsen")])
+    assert "In Dalfsen is een IDO" in plain and "Mijn bron zegt" not in plain, plain
+
+
 def test_a_figure_and_the_fact_that_restates_it_are_one_answer(kb):
     """The KB has 'e-books' as a figure and inside a fact; that is no reason to ask which one."""
     text, _, messages = ask("hoeveel e-books", intent="ask_figure", slots={"subject": "programmes:boekstart", "attribute": "what"})

@@ -53,6 +53,10 @@ def all_answers(kb) -> Iterator[Tuple[str, answers.Answer]]:
     for desk in kb.ido_desks(include_discontinued=True):
         near = kb.nearest_ido(desk.geocoded_as or desk.place, limit=3)
         yield f"ido {desk.place}", nearby_answer(kb, near.place)
+        # The worst case: a question that asks after every part of the desk's note.
+        yield f"ido {desk.place} with its note", nearby_answer(kb, near.place, desk.note or "")
+        if desk.note:
+            yield f"desk note {desk.place}", answers.desk_note(desk)
         yield f"hours {desk.place}", answers.ido_hours(desk, 0.0, near.place)
         yield f"government {desk.place}", answers.government_route(kb.programme("ido"), "uw belastingaangifte",
                                                                     answers.ido_nearby(near.place, near.desks, site))
