@@ -286,7 +286,8 @@ def points_back(text: str) -> bool:
 
 def follows_up(evidence: "Evidence") -> bool:
     """A question that leans on the conversation: nothing named, and short or pointing back."""
-    return not evidence.named and (len(terms(evidence.text)) <= SHORT_TERMS or points_back(evidence.text))
+    return not evidence.named and (len(terms(without_year_words(evidence.text))) <= SHORT_TERMS
+                                   or points_back(evidence.text))
 
 
 #: Words that ask for a count; the next content word says what is counted.
@@ -486,7 +487,7 @@ class Ranker:
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
         empty = sum(w for _, w, _ in query) < EMPTY_QUESTION
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
-        short = len(terms(evidence.text)) <= SHORT_TERMS
+        short = len(terms(without_year_words(evidence.text))) <= SHORT_TERMS  # a year is no word ('en in 2019?')
         goes_on = bool(GOES_ON.match(evidence.text or ""))
         follow_up = follows_up(evidence)
         measure = measured(evidence.text)
@@ -594,12 +595,15 @@ class Ranker:
         years = " ".join(str(y) for y in sorted(evidence.years))
         head = self._decide(replace(evidence, text=pieces[0]), limit)
         about = head.best.unit.about if head.best is not None else ""
+        # The records named count for the later parts when the first part's answer is about one of them; when it
+        # is not ('de regie over de informatiepunten' answered about the IDO), that answer's subject is the context.
+        named = evidence.named if about in evidence.named or not about else frozenset()
         parts = [head]
         for piece in pieces[1:]:
             if not asks_anything(piece, head.best.unit if head.best else None):
                 continue  # 'waar was dat', 'voor wie is het': nothing new to look for; the first part's answer says it
             parts.append(self._decide(replace(
-                evidence, text=f"{piece} {years}".strip(), context=about or evidence.context,
+                evidence, text=f"{piece} {years}".strip(), context=about or evidence.context, named=named,
                 context_attribute=head.best.unit.attribute if about else evidence.context_attribute,
                 previous=head.best.unit.key if about else evidence.previous), limit))
         if not all(p.move == "answer" for p in parts):

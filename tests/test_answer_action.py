@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 import knowledge.query
 from actions import answer
-from knowledge.ranker import W_CONTEXT, Evidence, figures_in, measured, parts_of, split_compound, without_source_references
+from knowledge.ranker import W_CONTEXT, Evidence, figures_in, follows_up, measured, parts_of, split_compound, without_source_references
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +52,12 @@ def test_compounds_split_against_known_words():
     assert split_compound("bibliotheekabonnement", {"bibliotheek", "abonnement"}) == ["bibliotheek", "abonnement"]
     assert split_compound("werkplekkentelling", {"werkplek", "telling"}) == []  # 'werkplekken' is not 'werkplek'
     assert split_compound("onbekendwoord", {"bibliotheek"}) == []
+
+
+def test_a_year_does_not_make_a_follow_up_long():
+    """'... in 2023' is its own evidence: four words and a year still lean on the conversation."""
+    assert follows_up(Evidence("en waar komt het geld voor de bibliotheken vandaan in 2023"))
+    assert not follows_up(Evidence("en waar komt het geld voor de bibliotheken en scholen vandaan in 2023"))
 
 
 def test_what_a_count_question_counts():
@@ -219,6 +225,27 @@ def test_a_question_in_three_parts_gets_each_part(kb):
     text, _, messages = ask("Hoeveel leden hadden de bibliotheken in 2019, hoeveel e-books waren er, en hoeveel bezoeken?",
                             intent="ask_figure")
     assert len(messages) == 3 and "3,6 miljoen" in text and "28" in text and "62,9 miljoen" in text, text
+
+
+def test_a_later_part_leans_on_what_the_first_part_was_answered_about(kb, monkeypatch):
+    """The name in the question ('informatiepunten', a programme of its own) was answered about the IDO: the
+    later part is asked about the IDO, not about that programme. A name the first answer is about stays."""
+    ranker = kb._snap().ranker
+    asked = {}
+    decide = type(ranker)._decide
+    monkeypatch.setattr(type(ranker), "_decide",
+                        lambda self, evidence, limit: asked.setdefault(evidence.text, evidence) and decide(self, evidence, limit))
+    ido = ranker.decide(Evidence("sinds 2023: wie heeft de regie over de informatiepunten, en van wie krijgen de bibliotheken het geld?",
+                                 named=frozenset({"informatiepunten"})))
+    later = next(e for text, e in asked.items() if text.startswith("en van wie"))
+    assert later.named == frozenset() and later.context == "ido", later
+    said = [r.unit.key for r in (ido.best, *ido.also)]
+    assert said == ["facts:fact-ido-gemeenten-regie-2023", "facts:fact-ido-financiering-specifieke-uitkering-bzk"], said
+    walk = ranker.decide(Evidence("Hoeveel mensen kwamen in 2019 naar Walk & Talk, en op hoeveel locaties was het?",
+                                  named=frozenset({"walk-and-talk"})))
+    later = next(e for text, e in asked.items() if text.startswith("en op hoeveel"))
+    assert later.named == frozenset({"walk-and-talk"}), later
+    assert [r.unit.key for r in walk.also] == ["statistics:walk-and-talk-locaties-2019"], walk.also
 
 
 def test_a_part_without_words_of_its_own_adds_nothing(kb, monkeypatch):
