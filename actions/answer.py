@@ -164,6 +164,14 @@ class ActionAnswer(KBAction):
         action.kb = self.kb  # the same KB handle (tests swap it)
         return action.answer(dispatcher, tracker, domain) or []
 
+    def then_desks(self, action_class, decision: Decision, dispatcher, tracker, domain) -> List[Dict[Text, Any]]:
+        """The desks near the town named, after the answer about the IDO's cost or audience when that was asked
+        ('kost het geld als mijn oma in Hoogeveen daar hulp vraagt?')."""
+        best = decision.best
+        if decision.move == "answer" and best.unit.about in IDO_RECORDS and best.unit.attribute in ("cost", "audience"):
+            say(dispatcher, render(self.kb(), best.unit, tracker))
+        return self.delegate(action_class, dispatcher, tracker, domain)
+
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict[Text, Any]]:
         kb = self.kb()
         text = user_text(tracker)
@@ -186,10 +194,7 @@ class ActionAnswer(KBAction):
         count_asked = bool(measured(text))
         if intent in PLACE_INTENTS and sure:
             if place is not None:
-                if decision.move == "answer" and best.unit.about in IDO_RECORDS and best.unit.attribute in ("cost", "audience"):
-                    # 'kost het geld als mijn oma in Hoogeveen daar hulp vraagt?': that answer, then the desk.
-                    say(dispatcher, render(kb, best.unit, tracker))
-                return self.delegate(SERVICES[intent], dispatcher, tracker, domain)
+                return self.then_desks(SERVICES[intent], decision, dispatcher, tracker, domain)
         logger.info("turn %r intents=%s named=%s context=%s -> %s %s", text[:80], {k: round(v, 2) for k, v in list(ranking.items())[:3]},
                     sorted(evidence.named), evidence.context, decision.move,
                     [(r.unit.key, r.score, r.lexical) for r in decision.ranked[:3]])
@@ -201,7 +206,7 @@ class ActionAnswer(KBAction):
             # A town in a long message about DigiD, toeslagen or a letter: the desks near that town. (What the
             # source says of one desk, 'wie opende het IDO in X?', is an answer of its own.)
             if place is not None and (ido.service_named(text) or (best is not None and best.unit.about in IDO_RECORDS)):
-                return self.delegate(ido.ActionGovernmentHelp, dispatcher, tracker, domain)
+                return self.then_desks(ido.ActionGovernmentHelp, decision, dispatcher, tracker, domain)
         # A figure is asked when the words ask for one; the figure intent alone is a guess ('waar komen de
         # bezuinigingen vandaan?' is no count, whatever the NLU thought).
         figure_asked = count_asked or (sure and intent == "ask_figure" and bool(FIGURE_CUE.search(text.lower())))

@@ -401,6 +401,18 @@ def test_every_service_has_its_own_words():
     assert set(answer.SERVICES) == set(answer.SERVICE_CUES)
 
 
+@pytest.mark.parametrize("confidence", [0.9, 0.45])
+def test_a_cost_question_about_the_ido_with_a_town_gets_the_cost_then_the_desk(kb, monkeypatch, confidence):
+    """'mag mijn opa in Hoogeveen gratis ...': the IDO's cost answer, then the desk there; whether the NLU is sure
+    of the government intent or not."""
+    from knowledge.ranker import Decision, Ranked
+    cost = kb.unit("programmes:ido#cost")
+    monkeypatch.setattr(type(kb), "decide", lambda self, evidence, limit=5: Decision("answer", (Ranked(cost, 0.7, 0.7, 1.0),)))
+    text, _, _ = ask("mijn opa in Hoogeveen, moet hij betalen voor hulp met de belasting?", intent="government_help",
+                     confidence=confidence, entities=[("place", "Hoogeveen")])
+    assert "gratis" in text and "In Hoogeveen is een IDO" in text and text.index("gratis") < text.index("In Hoogeveen"), text
+
+
 def test_a_service_intent_without_its_words_asks_rather_than_gives_its_generic_reply(kb, monkeypatch):
     """A sure 'ask_example' for a question that asks no example: when no fact is sure, the bot asks which fact was
     meant, not 'Ik ken deze voorbeelden'. With the service's own words the service still answers."""
