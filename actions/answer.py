@@ -135,9 +135,12 @@ def context_of(tracker: Tracker) -> Optional[str]:
 
 def evidence_of(tracker: Tracker, kb) -> Evidence:
     attribute, previous = tracker.get_slot("attribute"), tracker.get_slot("last_unit")
+    # The town of this turn; after an answer about desks, the town of those desks ('en wat betaalt de gemeente?').
+    place, _ = ido.place_from(tracker, kb, use_slot=False)
+    town = place.canonical if place is not None else (tracker.get_slot("place") if attribute == ido.DESK else None)
     return Evidence(text=user_text(tracker), intents=intent_ranking(tracker), named=frozenset(named_records(tracker, kb)),
                     context=context_of(tracker), context_attribute=attribute if isinstance(attribute, str) else None,
-                    previous=previous if isinstance(previous, str) else None)
+                    previous=previous if isinstance(previous, str) else None, place=town if isinstance(town, str) else None)
 
 
 def thread(kb, unit: Unit, with_attribute: bool = True) -> List[Dict[Text, Any]]:

@@ -20,7 +20,7 @@ from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process
 
-from knowledge.text import STOPWORDS, as_digits, is_function_word, is_number_word, is_word, lemma_of, term, terms, words
+from knowledge.text import STOPWORDS, as_digits, compact, is_function_word, is_number_word, is_word, lemma_of, term, terms, words
 
 #: Which attributes of a unit each intent speaks for. An intent is evidence, not a switch.
 INTENT_ATTRIBUTES: Dict[str, Dict[str, float]] = {
@@ -111,6 +111,7 @@ class Unit:
     numbers: FrozenSet[str] = frozenset()  # the values it states ('28 duizend' = '28.000'), to see restatements
     reason: bool = False     # it gives a reason ('omdat', 'doordat'): what a 'waarom' question wants
     sentence: str = ""       # the source sentence, when one sentence is split over several units (its siblings)
+    places: FrozenSet[str] = frozenset()  # a desk's place and municipality, compacted ('sudwestfryslan')
 
 
 @dataclass
@@ -124,6 +125,7 @@ class Evidence:
     context_attribute: Optional[str] = None    # attribute of the previous answer
     previous: Optional[str] = None             # key of the previous answer unit
     related: Dict[str, FrozenSet[str]] = field(default_factory=dict)  # record id -> the records it belongs with
+    place: Optional[str] = None                # the town of this turn, or of the desk the conversation was about
 
     @property
     def years(self) -> FrozenSet[int]:
@@ -497,6 +499,7 @@ class Ranker:
             if t not in self.idf and len(t) >= 7:
                 counted.update(split_compound(t, self.idf, min_head=3))
         tokens = set(words(evidence.text))
+        place = compact(evidence.place or "")
         asks_when = bool(tokens & WHEN_WORDS) or "welk jaar" in evidence.text.lower()
         asks_who = bool(tokens & WHO_WORDS)
         asks_why = bool(tokens & WHY_WORDS)
@@ -550,6 +553,8 @@ class Ranker:
                     score += context_weight / 3
                 if previous is not None and u.key != previous.key and u.label == previous.label:
                     score += context_weight / 2  # the same figure for another year or place
+            if place and place in u.places:
+                score += W_CONTEXT  # 'en hoeveel betaalde de gemeente daarvoor?' after the desks of Súdwest-Fryslân
             if measure and u.numeric and u.kind in ("statistics", "facts") and not counted & self.measures[i]:
                 score -= P_OTHER_SUBJECT  # 'hoeveel bezoekers' is not answered by a count of locations
             if asks_who and (u.attribute in ("amount", "dates") or (u.numeric and u.kind == "statistics")):
@@ -780,7 +785,8 @@ def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, fac
         if not d.note:
             continue
         add(Unit(f"desks:{d.id}", "desks", str(d.id), "fact", "ido", f"Het IDO in {d.place}", _years(d.opened_on, d.note),
-                 numeric=bool(figures_in(d.note)), numbers=figures_in(d.note)),
+                 numeric=bool(figures_in(d.note)), numbers=figures_in(d.note),
+                 places=frozenset(compact(x) for x in (d.place, d.municipality, d.geocoded_as) if x)),
             d.place, d.place, d.municipality, d.note)
     for ps in passages:
         add(Unit(f"passages:{ps.id}", "passages", ps.id, "passage", (ps.refers_to or [""])[0], ps.title),

@@ -296,6 +296,23 @@ def test_a_desk_answer_says_the_part_of_its_note_that_was_asked_after(kb):
     assert "In Dalfsen is een IDO" in plain and "Mijn bron zegt" not in plain, plain
 
 
+def test_after_an_answer_about_desks_the_desks_of_that_town_count(kb):
+    """'en het geld van de gemeente in 2023?' after the desks of Súdwest-Fryslân: what the source says of those
+    desks (the municipality's grant) is a candidate; without that town it is not."""
+    ranker = kb._snap().ranker
+    asked = dict(text="en het geld van de gemeente in 2023?", context="ido", context_attribute="desk")
+    there = [r.unit.label for r in ranker.rank(Evidence(**asked, place="Súdwest-Fryslân"), limit=3)]
+    nowhere = [r.unit.label for r in ranker.rank(Evidence(**asked), limit=3)]
+    assert any(label in ("Het IDO in Sneek", "Het IDO in Bolsward", "Het IDO in Workum") for label in there), there
+    assert not any(label.startswith("Het IDO in") for label in nowhere), nowhere
+    # The town is that of the desks answered before (the slot), or the one this turn names.
+    latest = {"text": "en het geld van de gemeente?", "intent": {"name": "nlu_fallback", "confidence": 0.5}, "entities": []}
+    tracker = Tracker("t", {"place": "Súdwest-Fryslân", "attribute": "desk"}, latest, [], False, None, {}, "action_listen")
+    assert answer.evidence_of(tracker, kb).place == "Súdwest-Fryslân"
+    tracker = Tracker("t", {"place": "Súdwest-Fryslân", "attribute": "figure"}, latest, [], False, None, {}, "action_listen")
+    assert answer.evidence_of(tracker, kb).place is None
+
+
 def test_a_figure_and_the_fact_that_restates_it_are_one_answer(kb):
     """The KB has 'e-books' as a figure and inside a fact; that is no reason to ask which one."""
     text, _, messages = ask("hoeveel e-books", intent="ask_figure", slots={"subject": "programmes:boekstart", "attribute": "what"})
