@@ -21,6 +21,7 @@ from actions import answers, examples, fallback, ido, programmes, schemes, stati
 from actions.base import KBAction, Subject, entity_values, note_unanswered, say, user_text
 from knowledge import ranker
 from knowledge.ranker import Decision, Evidence, Unit, measured, same_answer
+from knowledge.text import normalise
 
 logger = logging.getLogger(__name__)
 
@@ -216,10 +217,15 @@ class ActionAnswer(KBAction):
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
         cue = SERVICE_CUES.get(intent)
-        cued = cue is None or bool(cue.search(text.lower()))
+        # 'waarom is er een informatiepunt ...?' asks a reason: no service gives one, whatever words it shares.
+        asks_why = bool(ranker.WHY_WORDS & set(normalise(text).split()))
+        cued = cue is None or (bool(cue.search(text.lower())) and not asks_why)
         margin = SERVICE_MARGIN if cued else 0.0
         overrules = (not (sure and intent in SERVICES) or best is None
                      or best.score - best.record_prior >= ranker.ANSWER_AT + margin)
+        # A question that asks for a desk in the desk's own words ('is er een IDO bij mij in de buurt?') and is
+        # answered about the IDO: that answer, then the search for a desk.
+        own_subject = sure and cued and intent == "find_ido" and best is not None and best.unit.about in IDO_RECORDS
         if (evidence.context_attribute == ido.DESK and not evidence.named and len(text.split()) <= 6
                 and not other_service):
             # 'is die al open?' after a desk: the desk of the conversation's place.
@@ -237,6 +243,8 @@ class ActionAnswer(KBAction):
             events = self.say_unit(dispatcher, tracker, kb, best.unit)
             for more in decision.also:
                 say(dispatcher, render(kb, more.unit, tracker))
+            if own_subject:
+                return events + self.delegate(ido.ActionFindIdo, dispatcher, tracker, domain)
             return events
         follow_up = evidence.context is not None and not evidence.named and (len(text.split()) <= 6 or ranker.points_back(text))
         # A clarifying question whose candidates explain the words of the question beats a generic reply.

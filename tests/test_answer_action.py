@@ -430,6 +430,16 @@ def test_a_cost_question_about_the_ido_with_a_town_gets_the_cost_then_the_desk(k
     assert "gratis" in text and "In Hoogeveen is een IDO" in text and text.index("gratis") < text.index("In Hoogeveen"), text
 
 
+def test_a_why_question_is_no_request_for_a_service(kb):
+    """'waarom is er ...' shares 'is er' with 'is er een IDO bij mij in de buurt?', but asks a reason."""
+    text, _, _ = ask("waarom is er eigenlijk een IDO in de bieb?", intent="find_ido", confidence=0.95)
+    assert "In welke plaats" not in text, text
+    # A desk asked for in the desk's own words: what the IDO is may come first, the search for a desk follows.
+    for asked in ("is er een IDO bij mij in de buurt?", "ik zoek een IDO bij mij in de buurt", "waar vind ik een IDO?"):
+        text, _, messages = ask(asked, intent="find_ido", confidence=0.95)
+        assert messages[-1]["text"].startswith("In welke plaats"), text
+
+
 def test_a_service_intent_without_its_words_asks_rather_than_gives_its_generic_reply(kb, monkeypatch):
     """A sure 'ask_example' for a question that asks no example: when no fact is sure, the bot asks which fact was
     meant, not 'Ik ken deze voorbeelden'. With the service's own words the service still answers."""
