@@ -21,7 +21,7 @@ from actions import answers, examples, fallback, ido, programmes, schemes, stati
 from actions.base import KBAction, Subject, entity_values, note_unanswered, say, user_text
 from knowledge import ranker
 from knowledge.ranker import Decision, Evidence, Unit, measured, same_answer
-from knowledge.text import normalise
+from knowledge.text import words
 
 logger = logging.getLogger(__name__)
 
@@ -134,10 +134,12 @@ def context_of(tracker: Tracker) -> Optional[str]:
     return subject.split(":", 1)[1] if isinstance(subject, str) and ":" in subject else None
 
 
-def evidence_of(tracker: Tracker, kb) -> Evidence:
+def evidence_of(tracker: Tracker, kb, place=None) -> Evidence:
+    """The evidence of this turn. `place`: the town named in it, when the caller has looked it up already."""
     attribute, previous = tracker.get_slot("attribute"), tracker.get_slot("last_unit")
     # The town of this turn; after an answer about desks, the town of those desks ('en wat betaalt de gemeente?').
-    place, _ = ido.place_from(tracker, kb, use_slot=False)
+    if place is None:
+        place, _ = ido.place_from(tracker, kb, use_slot=False)
     town = place.canonical if place is not None else (tracker.get_slot("place") if attribute == ido.DESK else None)
     return Evidence(text=user_text(tracker), intents=intent_ranking(tracker), named=frozenset(named_records(tracker, kb)),
                     context=context_of(tracker), context_attribute=attribute if isinstance(attribute, str) else None,
@@ -191,10 +193,10 @@ class ActionAnswer(KBAction):
         if text.startswith("/") and intent in PAYLOAD_ACTIONS:
             return self.delegate(PAYLOAD_ACTIONS[intent], dispatcher, tracker, domain)
 
-        evidence = evidence_of(tracker, kb)
+        place, _ = ido.place_from(tracker, kb, use_slot=False)  # a town named in this message
+        evidence = evidence_of(tracker, kb, place)
         decision = kb.decide(evidence)
         best = decision.best
-        place, _ = ido.place_from(tracker, kb, use_slot=False)  # a town named in this message
         count_asked = bool(measured(text))
         if intent in PLACE_INTENTS and sure:
             if place is not None:
@@ -218,7 +220,7 @@ class ActionAnswer(KBAction):
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
         cue = SERVICE_CUES.get(intent)
         # 'waarom is er een informatiepunt ...?' asks a reason: no service gives one, whatever words it shares.
-        asks_why = bool(ranker.WHY_WORDS & set(normalise(text).split()))
+        asks_why = bool(ranker.WHY_WORDS & set(words(text)))
         cued = cue is None or (bool(cue.search(text.lower())) and not asks_why)
         margin = SERVICE_MARGIN if cued else 0.0
         overrules = (not (sure and intent in SERVICES) or best is None

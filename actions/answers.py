@@ -289,6 +289,11 @@ def _dated(desk) -> str:
     return f"volgens een bericht uit {year}" if year else "volgens een bericht zonder datum"
 
 
+def _desk_source(desk) -> str:
+    year = f" ({desk.source_year})" if desk.source_year else ""
+    return f"Bron: {site(desk.source_url)}{year}." if desk.source_url else "Bron: gegevens van uw bibliotheek."
+
+
 def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopped: Sequence = (), note: str = "") -> Answer:
     """The nearest desks. `stopped`: discontinued desks in the place asked about, said first and never offered.
     `note`: what the source says of the desk in the place asked about that the question asks after."""
@@ -315,7 +320,7 @@ def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopp
         lines.append(f"Ook in de buurt: {join_nl(others)}.")
     if not noted:
         lines.append(f"Mijn lijst is niet compleet. Kijk ook op {website}." if website else "Mijn lijst is niet compleet.")
-    lines.append(f"Bron: {site(desk.source_url)}{f' ({desk.source_year})' if desk.source_year else ''}." if desk.source_url else "Bron: gegevens van uw bibliotheek.")
+    lines.append(_desk_source(desk))
     return Answer(lines, [button("Moet ik lid zijn?", "ido_membership"), button("Wanneer is het open?", "ido_opening_hours", place=desk.place)],
                   lead=2 if gone else 1)
 
@@ -330,8 +335,7 @@ def desk_note(desk) -> Answer:
         lines.append("Let op: de opening is aangekondigd, maar niet bevestigd.")
     elif desk.opened_on:
         lines.append(f"Open sinds {date_nl(desk.opened_on)}.")
-    lines.append(f"Bron: {site(desk.source_url)}{f' ({desk.source_year})' if desk.source_year else ''}." if desk.source_url
-                 else "Bron: gegevens van uw bibliotheek.")
+    lines.append(_desk_source(desk))
     return Answer(lines, [button("Wanneer is het open?", "ido_opening_hours", place=desk.place)])
 
 

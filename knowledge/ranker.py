@@ -286,10 +286,14 @@ def points_back(text: str) -> bool:
     return any(POINTS_BACK.match(w) for w in words(text))
 
 
+def is_short(text: str) -> bool:
+    """At most SHORT_TERMS content words; a year is no word ('en in 2019?' is as short as 'en dan?')."""
+    return len(terms(without_year_words(text))) <= SHORT_TERMS
+
+
 def follows_up(evidence: "Evidence") -> bool:
     """A question that leans on the conversation: nothing named, and short or pointing back."""
-    return not evidence.named and (len(terms(without_year_words(evidence.text))) <= SHORT_TERMS
-                                   or points_back(evidence.text))
+    return not evidence.named and (is_short(evidence.text) or points_back(evidence.text))
 
 
 #: Words that ask for a count; the next content word says what is counted.
@@ -489,7 +493,7 @@ class Ranker:
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
         empty = sum(w for _, w, _ in query) < EMPTY_QUESTION
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
-        short = len(terms(without_year_words(evidence.text))) <= SHORT_TERMS  # a year is no word ('en in 2019?')
+        short = is_short(evidence.text)
         goes_on = bool(GOES_ON.match(evidence.text or ""))
         follow_up = follows_up(evidence)
         measure = measured(evidence.text)
@@ -770,7 +774,8 @@ def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, fac
     for f in facts:
         # A sentence split over several units would make them all match the same words: then the
         # unit is found by its own answer, keywords and questions only.
-        shared = quotes[" ".join(f.quote.split())] > 1
+        sentence = " ".join(f.quote.split())
+        shared = quotes[sentence] > 1
         quote = "" if shared else f.quote
         label = f.answer if len(f.answer) <= 60 else f.answer[:57].rsplit(" ", 1)[0] + "…"
         # A unit of a split sentence has the years of its own part ('29 (2019), 73 (2020)': the unit of 2020).
@@ -778,7 +783,7 @@ def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, fac
         add(Unit(f"facts:{f.id}", "facts", f.id, "fact", f.about or "", label, years,
                  numeric=bool(figures_in(f.answer)), numbers=figures_in(f.answer),
                  reason=bool(GIVES_REASON.search(_join(f.answer, f.quote, f.context, f.keywords))),
-                 sentence=" ".join(f.quote.split()) if shared else ""),
+                 sentence=sentence if shared else ""),
             f.answer, f.answer, quote, f.context, f.keywords, f.keywords, f.questions, f.questions,
             names_of.get(f.about or "", ""), measure=_join(f.answer, f.keywords))
     for d in desks:
