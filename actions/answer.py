@@ -21,7 +21,6 @@ from actions import answers, examples, fallback, ido, programmes, schemes, stati
 from actions.base import KBAction, Subject, entity_values, note_unanswered, say, user_text
 from knowledge import ranker
 from knowledge.ranker import Decision, Evidence, Unit, measured, same_answer
-from knowledge.text import words
 
 logger = logging.getLogger(__name__)
 
@@ -134,11 +133,15 @@ def context_of(tracker: Tracker) -> Optional[str]:
     return subject.split(":", 1)[1] if isinstance(subject, str) and ":" in subject else None
 
 
-def evidence_of(tracker: Tracker, kb, place=None) -> Evidence:
-    """The evidence of this turn. `place`: the town named in it, when the caller has looked it up already."""
+#: `evidence_of` looks the turn's town up itself unless the caller passes what it found (None included).
+LOOK_UP = object()
+
+
+def evidence_of(tracker: Tracker, kb, place=LOOK_UP) -> Evidence:
+    """The evidence of this turn. `place`: the town named in it (or None), when the caller has looked it up."""
     attribute, previous = tracker.get_slot("attribute"), tracker.get_slot("last_unit")
     # The town of this turn; after an answer about desks, the town of those desks ('en wat betaalt de gemeente?').
-    if place is None:
+    if place is LOOK_UP:
         place, _ = ido.place_from(tracker, kb, use_slot=False)
     town = place.canonical if place is not None else (tracker.get_slot("place") if attribute == ido.DESK else None)
     return Evidence(text=user_text(tracker), intents=intent_ranking(tracker), named=frozenset(named_records(tracker, kb)),
@@ -220,8 +223,7 @@ class ActionAnswer(KBAction):
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
         cue = SERVICE_CUES.get(intent)
         # 'waarom is er een informatiepunt ...?' asks a reason: no service gives one, whatever words it shares.
-        asks_why = bool(ranker.WHY_WORDS & set(words(text)))
-        cued = cue is None or (bool(cue.search(text.lower())) and not asks_why)
+        cued = cue is None or (bool(cue.search(text.lower())) and not ranker.asks_reason(text))
         margin = SERVICE_MARGIN if cued else 0.0
         overrules = (not (sure and intent in SERVICES) or best is None
                      or best.score - best.record_prior >= ranker.ANSWER_AT + margin)

@@ -289,6 +289,12 @@ def _dated(desk) -> str:
     return f"volgens een bericht uit {year}" if year else "volgens een bericht zonder datum"
 
 
+def _announced(desk, dated: bool = False) -> str:
+    """The caveat of a desk whose opening is announced only; with the date of its source when `dated`."""
+    when = f" ({_dated(desk)})" if dated else ""
+    return f"Let op: de opening is aangekondigd{when}, maar niet bevestigd."
+
+
 def _desk_source(desk) -> str:
     year = f" ({desk.source_year})" if desk.source_year else ""
     return f"Bron: {site(desk.source_url)}{year}." if desk.source_url else "Bron: gegevens van uw bibliotheek."
@@ -306,8 +312,7 @@ def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopp
     else:
         lines = [f"Het dichtstbijzijnde IDO in mijn lijst is in {desk.place}, {km:.0f} km van {place.canonical}{_desk_name(desk)}."]
     if desk.status == "aangekondigd":
-        dated = "" if desk.opening_info else f" ({_dated(desk)})"
-        lines.append(f"Let op: de opening is aangekondigd{dated}, maar niet bevestigd.")
+        lines.append(_announced(desk, dated=not desk.opening_info))
     if desk.opening_info:
         lines.append(f"Open: {desk.opening_info} ({_dated(desk)}). Vraag na of dat nog klopt.")
     # A question after this desk's note is about this desk: the desks around it and the list's caveat are left out.
@@ -332,7 +337,7 @@ def desk_note(desk) -> Answer:
     if desk.status == "vervallen":
         lines.append(f"Dit IDO is gestopt ({_dated(desk)}).")
     elif desk.status == "aangekondigd":
-        lines.append("Let op: de opening is aangekondigd, maar niet bevestigd.")
+        lines.append(_announced(desk))
     elif desk.opened_on:
         lines.append(f"Open sinds {date_nl(desk.opened_on)}.")
     lines.append(_desk_source(desk))
@@ -353,7 +358,7 @@ def place_unknown(text: str, website: str) -> Answer:
 
 def ido_hours(desk, km: float, place) -> Answer:
     where = desk.place if km < 1 else f"{desk.place} ({km:.0f} km van {place.canonical})"
-    caveat = "Let op: de opening is aangekondigd, maar niet bevestigd." if desk.status == "aangekondigd" else ""
+    caveat = _announced(desk) if desk.status == "aangekondigd" else ""
     if desk.opening_info:
         return Answer([f"Het IDO in {where}: {desk.opening_info}.", caveat, f"Dat staat {_dated(desk).replace('volgens ', 'in ')}.",
                        "Vraag bij de bibliotheek of het nog klopt."])

@@ -166,6 +166,13 @@ WHEN_WORDS = frozenset({"wanneer", "when", "sinds", "datum"})
 W_QUESTION_WORD = 0.06
 WHO_WORDS = frozenset({"wie", "who", "welke organisatie", "door wie"})
 WHY_WORDS = frozenset({"waarom", "why", "hoezo", "reden", "redenen", "waardoor"})
+
+
+def asks_reason(text: str) -> bool:
+    """'waarom ...', 'why ...', 'wat is de reden': a reason is asked."""
+    return bool(WHY_WORDS & set(words(text)))
+
+
 #: A unit whose source sentence gives a reason.
 GIVES_REASON = re.compile(r"\b(omdat|doordat|daarom|want|reden|redenen|zodat|waardoor|waarom|dankzij|vanwege)\b", re.I)
 #: Words that show an attribute is asked. An intent's support for an attribute the words do not show is halved.
@@ -506,7 +513,7 @@ class Ranker:
         place = compact(evidence.place or "")
         asks_when = bool(tokens & WHEN_WORDS) or "welk jaar" in evidence.text.lower()
         asks_who = bool(tokens & WHO_WORDS)
-        asks_why = bool(tokens & WHY_WORDS)
+        asks_why = bool(tokens & WHY_WORDS)  # asks_reason, on the words already read
         cued = {a: bool(tokens & cues) or (a == "dates" and bool(years)) for a, cues in ATTRIBUTE_CUES.items()}
         share_asked = bool(SHARE_QUESTION.search(evidence.text))
         measure_asked = bool(tokens & set(COUNT_WORDS)) or share_asked
@@ -789,8 +796,9 @@ def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, fac
     for d in desks:
         if not d.note:
             continue
+        stated = figures_in(d.note)
         add(Unit(f"desks:{d.id}", "desks", str(d.id), "fact", "ido", f"Het IDO in {d.place}", _years(d.opened_on, d.note),
-                 numeric=bool(figures_in(d.note)), numbers=figures_in(d.note),
+                 numeric=bool(stated), numbers=stated,
                  places=frozenset(compact(x) for x in (d.place, d.municipality, d.geocoded_as) if x)),
             d.place, d.place, d.municipality, d.note)
     for ps in passages:
