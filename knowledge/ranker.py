@@ -165,12 +165,18 @@ def unhyphen(text: str) -> str:
 WHEN_WORDS = frozenset({"wanneer", "when", "sinds", "datum"})
 W_QUESTION_WORD = 0.06
 WHO_WORDS = frozenset({"wie", "who", "welke organisatie", "door wie"})
+FOR_WHOM = re.compile(r"\b(voor|for) (wie|who)\b", re.I)
 WHY_WORDS = frozenset({"waarom", "why", "hoezo", "reden", "redenen", "waardoor"})
 
 
 def asks_reason(text: str) -> bool:
     """'waarom ...', 'why ...', 'wat is de reden': a reason is asked."""
     return bool(WHY_WORDS & set(words(text)))
+
+
+def asks_agent(text: str) -> bool:
+    """'wie betaalt ...', 'who decides ...': a person or body is asked ('voor wie is het?' asks an audience)."""
+    return bool(WHO_WORDS & set(words(text))) and not FOR_WHOM.search(text or "")
 
 
 #: A unit whose source sentence gives a reason.
@@ -203,6 +209,23 @@ def parts_of(text: str) -> List[str]:
     pieces = [text[a:b].strip(" ,?") for a, b in zip([0, *cuts], [*cuts, len(text or "")])]
     pieces = [p for p in pieces if words(p)]
     return pieces if 2 <= len(pieces) <= MAX_PARTS else [text]
+
+
+#: A message that tells a story and then asks ('mijn buurman zegt dat het IDO alleen voor ouderen is. klopt dat?'):
+#: the words of the sentences that ask (end in '?') weigh fully, the others this much.
+PREAMBLE_WEIGHT = 0.7
+#: '..., en niet (alleen|gewoon) ...', 'in plaats van ...': the rest of the clause names what the subject is set against.
+CONTRAST = re.compile(r"(?:,?\s+en\s+niet|,\s*niet|\bin plaats van|\bin plaats daarvan)\s+(?:alleen|gewoon|zomaar|meer)?[^.!?,;]*",
+                      re.I)
+CONTRAST_WEIGHT = 0.3
+SENTENCES = re.compile(r"[^.!?]+[.!?]*")
+
+
+def asking_sentences(text: str) -> str:
+    """The sentences of a message that end in '?', when some others do not (else '': the whole message asks)."""
+    sentences = [m.group(0).strip() for m in SENTENCES.finditer(text or "") if words(m.group(0))]
+    asking = [x for x in sentences if x.endswith("?")]
+    return " ".join(asking) if asking and len(asking) < len(sentences) else ""
 
 
 #: 'daaraan', 'ermee', 'hiervoor': a word that points back at what was said before. A question with one is
@@ -495,6 +518,17 @@ class Ranker:
         counted_from = relative_years(evidence.text, previous)
         years = evidence.years or counted_from
         query = self.query_terms(without_source_references(without_year_words(evidence.text, loose=bool(counted_from))))
+        asking, contrast = asking_sentences(evidence.text), CONTRAST.search(evidence.text or "")
+        if asking:
+            # 'ik ben vrijwilliger bij het IDO. ... wie heeft het informatiepunt opgezet?': the story tells the
+            # situation, the question what is asked; words of the story alone weigh less.
+            own = {t for alts, _, _ in self.query_terms(asking) for t in alts}
+            query = [(alts, w if own & set(alts) else w * PREAMBLE_WEIGHT, f) for alts, w, f in query]
+        if contrast:
+            # '..., en niet alleen een telefoonnummer?': what the question sets its subject against is not asked.
+            rest = {t for alts, _, _ in self.query_terms(evidence.text[:contrast.start()] + evidence.text[contrast.end():])
+                    for t in alts}
+            query = [(alts, w if rest & set(alts) else w * CONTRAST_WEIGHT, f) for alts, w, f in query]
         bm25, share = self.lexical(query)
         asked = frozenset(t for alts, _, _ in query for t in alts)
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
@@ -513,6 +547,7 @@ class Ranker:
         place = compact(evidence.place or "")
         asks_when = bool(tokens & WHEN_WORDS) or "welk jaar" in evidence.text.lower()
         asks_who = bool(tokens & WHO_WORDS)
+        asks_agent = asks_who and not FOR_WHOM.search(evidence.text or "")  # asks_agent, on the words already read
         asks_why = bool(tokens & WHY_WORDS)  # asks_reason, on the words already read
         cued = {a: bool(tokens & cues) or (a == "dates" and bool(years)) for a, cues in ATTRIBUTE_CUES.items()}
         share_asked = bool(SHARE_QUESTION.search(evidence.text))
@@ -568,8 +603,10 @@ class Ranker:
                 score += W_CONTEXT  # 'en hoeveel betaalde de gemeente daarvoor?' after the desks of Súdwest-Fryslân
             if measure and u.numeric and u.kind in ("statistics", "facts") and not counted & self.measures[i]:
                 score -= P_OTHER_SUBJECT  # 'hoeveel bezoekers' is not answered by a count of locations
-            if asks_who and (u.attribute in ("amount", "dates") or (u.numeric and u.kind == "statistics")):
-                score -= 2 * W_QUESTION_WORD  # 'wie beslist ...' is not answered by an amount or a date
+            if asks_who and (u.attribute in ("amount", "dates") or (u.numeric and u.kind == "statistics")
+                             or (u.attribute == "cost" and asks_agent)):
+                # 'wie beslist ...' is not answered by an amount or a date, nor 'wie betaalt het IDO?' by its price
+                score -= 2 * W_QUESTION_WORD
             if asks_why and u.reason:
                 score += 2 * W_QUESTION_WORD  # 'waarom ...' is answered by a sentence that gives a reason
             if asks_when and (u.years or u.attribute == "dates"):
@@ -753,7 +790,10 @@ def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, fac
         add(Unit(f"schemes:{s.id}#what", "schemes", s.id, "what", s.id, s.name),
             names, s.summary, s.purpose, s.details, ATTRIBUTE_WORDS["what"])
         parts = [_join(x.name, x.channel, x.purpose) for x in s.parts]
-        add(Unit(f"schemes:{s.id}#amount", "schemes", s.id, "amount", s.id, f"{s.name}: hoeveel geld?", numeric=True),
+        # It states the scheme's total and its parts: the fact that quotes the total says the same thing.
+        amounts = frozenset(f"{float(v):g}" for v in (s.total_eur, *(x.amount_eur for x in s.parts)) if v)
+        add(Unit(f"schemes:{s.id}#amount", "schemes", s.id, "amount", s.id, f"{s.name}: hoeveel geld?", numeric=True,
+                 numbers=amounts),
             names, s.channel, parts, ATTRIBUTE_WORDS["amount"])
         if s.runs_until or s.starts or s.decided_on or s.announced_on:
             add(Unit(f"schemes:{s.id}#dates", "schemes", s.id, "dates", s.id, f"{s.name}: wanneer?",

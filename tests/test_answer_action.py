@@ -551,3 +551,42 @@ def test_no_figure_for_that_year_leaves_the_thread_for_a_follow_up(kb):
     text, _, _ = ask("en vóór corona dan?", intent="nlu_fallback", confidence=0.5, slots=thread)
     assert "Dat weet ik niet" not in text and "2019" in text, text
 
+
+
+def test_a_who_question_is_not_answered_by_a_price(kb):
+    """'wie betaalt het IDO?' asks who pays (the municipalities), not what a visit costs; 'wat kost het?' still does."""
+    from knowledge.ranker import asks_agent
+
+    assert asks_agent("wie betaalt het IDO?") and not asks_agent("voor wie is het IDO?")
+    ranker = kb._snap().ranker
+    who = ranker.rank(Evidence("wie betaalt het IDO?", intents={"ido_membership": 0.6}), limit=1)[0]
+    what = ranker.rank(Evidence("wat kost het IDO?", intents={"ido_membership": 0.6}), limit=1)[0]
+    assert who.unit.attribute != "cost" and what.unit.key == "programmes:ido#cost"
+    text, _, _ = ask("wie betaalt het IDO?", intent="ido_membership", confidence=0.6)
+    assert "Gemeenten" in text and "gratis" not in text, text
+
+
+def test_the_story_before_a_question_weighs_less_than_the_question(kb):
+    """A message that tells its situation first and then asks: the words of the sentence with '?' decide."""
+    from knowledge.ranker import asking_sentences
+
+    assert asking_sentences("mijn buurman zegt iets. klopt dat?") == "klopt dat?"
+    assert asking_sentences("klopt dat? en waar helpen ze?") == ""  # every sentence asks: the whole message counts
+    assert asking_sentences("ik wil leren mailen") == ""
+    decision = kb.decide(Evidence("onze school wil meer doen aan lezen en de gemeente heeft geld. "
+                                  "wanneer besloot het kabinet over het jeugdpakket?"))
+    assert decision.move == "answer" and decision.best.unit.about == "jeugdpakket", decision
+
+
+def test_what_a_question_sets_its_subject_against_is_not_asked(kb):
+    """'..., in plaats van een dure cursus bij een school?': the school is no subject of the answer."""
+    decision = kb.decide(Evidence("kan ik in de bibliotheek leren mailen, in plaats van een dure cursus bij een school?"))
+    assert decision.move == "answer" and decision.best.unit.key == "programmes:digivaardigheidscursussen#audience", decision
+
+
+def test_a_schemes_amount_says_the_same_as_the_fact_that_quotes_its_total(kb):
+    """The NPO's amount unit and the fact '8,5 miljard' are one answer: no question which of the two was meant."""
+    units = {u.key: u for u in kb._snap().ranker.units}
+    assert "8.5e+09" in units["schemes:nationaal-programma-onderwijs#amount"].numbers
+    assert kb.decide(Evidence("hoe groot is het nationaal programma onderwijs")).move == "answer"
+
