@@ -502,6 +502,12 @@ class Ranker:
         # and the weight found on its own (three telling words are telling, however long the story).
         return bm25, {i: 0.5 * min(1.0, f / total) + 0.5 * min(1.0, f / MASS) for i, f in found.items()}
 
+    def weigh_outside(self, query: List[Tuple[List[str], float, bool]], text: str,
+                      weight: float) -> List[Tuple[List[str], float, bool]]:
+        """The query with the weight of each term that `text` lacks multiplied by `weight`."""
+        kept = {t for alts, _, _ in self.query_terms(text) for t in alts}
+        return [(alts, w if kept & set(alts) else w * weight, f) for alts, w, f in query]
+
     def phrase_match(self, i: int, asked: FrozenSet[str]) -> float:
         """How wholly one of unit i's phrases is in the question: 'ik lees en schrijf slecht' in 'mijn buurman
         kan slecht lezen en schrijven en schaamt zich'. The idf share of the phrase found, times how telling
@@ -522,13 +528,11 @@ class Ranker:
         if asking:
             # 'ik ben vrijwilliger bij het IDO. ... wie heeft het informatiepunt opgezet?': the story tells the
             # situation, the question what is asked; words of the story alone weigh less.
-            own = {t for alts, _, _ in self.query_terms(asking) for t in alts}
-            query = [(alts, w if own & set(alts) else w * PREAMBLE_WEIGHT, f) for alts, w, f in query]
+            query = self.weigh_outside(query, asking, PREAMBLE_WEIGHT)
         if contrast:
             # '..., en niet alleen een telefoonnummer?': what the question sets its subject against is not asked.
-            rest = {t for alts, _, _ in self.query_terms(evidence.text[:contrast.start()] + evidence.text[contrast.end():])
-                    for t in alts}
-            query = [(alts, w if rest & set(alts) else w * CONTRAST_WEIGHT, f) for alts, w, f in query]
+            query = self.weigh_outside(query, evidence.text[:contrast.start()] + evidence.text[contrast.end():],
+                                       CONTRAST_WEIGHT)
         bm25, share = self.lexical(query)
         asked = frozenset(t for alts, _, _ in query for t in alts)
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
@@ -547,7 +551,7 @@ class Ranker:
         place = compact(evidence.place or "")
         asks_when = bool(tokens & WHEN_WORDS) or "welk jaar" in evidence.text.lower()
         asks_who = bool(tokens & WHO_WORDS)
-        asks_agent = asks_who and not FOR_WHOM.search(evidence.text or "")  # asks_agent, on the words already read
+        agent_asked = asks_agent(evidence.text)  # 'wie betaalt', not 'voor wie is het'
         asks_why = bool(tokens & WHY_WORDS)  # asks_reason, on the words already read
         cued = {a: bool(tokens & cues) or (a == "dates" and bool(years)) for a, cues in ATTRIBUTE_CUES.items()}
         share_asked = bool(SHARE_QUESTION.search(evidence.text))
@@ -604,7 +608,7 @@ class Ranker:
             if measure and u.numeric and u.kind in ("statistics", "facts") and not counted & self.measures[i]:
                 score -= P_OTHER_SUBJECT  # 'hoeveel bezoekers' is not answered by a count of locations
             if asks_who and (u.attribute in ("amount", "dates") or (u.numeric and u.kind == "statistics")
-                             or (u.attribute == "cost" and asks_agent)):
+                             or (u.attribute == "cost" and agent_asked)):
                 # 'wie beslist ...' is not answered by an amount or a date, nor 'wie betaalt het IDO?' by its price
                 score -= 2 * W_QUESTION_WORD
             if asks_why and u.reason:
