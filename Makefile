@@ -78,7 +78,7 @@ eval: train web ## ask the bot the questions written by others (../shared/eval, 
 	$(PY) -m bot.eval
 
 calibrate: train ## offline: the answering rule on the held-out sets (fast, in-process); SWEEP="NAME=v1,v2" tries a constant
-	$(PY) -m bot.calibrate tests/eval/heldout.yml tests/eval/followups.yml $(wildcard ../shared/eval/questions.yml) $(foreach s,$(SWEEP),--sweep $(s))
+	$(PY) -m bot.calibrate tests/eval/heldout.yml tests/eval/heldout2.yml tests/eval/followups.yml $(wildcard ../shared/eval/questions.yml) $(foreach s,$(SWEEP),--sweep $(s))
 
 crossval: nlp ## 3-fold cross-validation of the intent classifier on the training data (results/crossval)
 	$(PY) -m bot.quiet $(VENV)/bin/rasa test nlu --nlu data/nlu --config config.yml --cross-validation --folds 3 --out results/crossval

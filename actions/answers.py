@@ -300,10 +300,15 @@ def _desk_source(desk) -> str:
     return f"Bron: {site(desk.source_url)}{year}." if desk.source_url else "Bron: gegevens van uw bibliotheek."
 
 
-def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopped: Sequence = (), note: str = "") -> Answer:
+def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopped: Sequence = (), note: str = "",
+               contact: str = "") -> Answer:
     """The nearest desks. `stopped`: discontinued desks in the place asked about, said first and never offered.
-    `note`: what the source says of the desk in the place asked about that the question asks after."""
+    `note`: what the source says of the desk in the place asked about that the question asks after.
+    `contact`: the contact detail asked for ('het telefoonnummer'): the desk's address when that was asked and
+    the data has one, else said plainly not to be known, first."""
     desk, km = desks[0]
+    if contact and not stopped:
+        return _contact(desk, km, place, contact, website)
     gone = [f"Het IDO in {d.place} is gestopt ({_dated(d)})." for d in stopped]
     if gone:
         lines = gone[:1] + [f"Het dichtstbijzijnde IDO dat nog open is, is in {desk.place} ({km:.0f} km){_desk_name(desk)}."]
@@ -328,6 +333,19 @@ def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopp
     lines.append(_desk_source(desk))
     return Answer(lines, [button("Moet ik lid zijn?", "ido_membership"), button("Wanneer is het open?", "ido_opening_hours", place=desk.place)],
                   lead=2 if gone else 1)
+
+
+def _contact(desk, km: float, place, contact: str, website: str) -> Answer:
+    where = f"het IDO in {desk.place}" if km < 1 else f"het IDO in {desk.place} ({km:.0f} km van {place.canonical})"
+    if contact == "het adres" and desk.address:
+        lines = [f"Het adres van {where}: {desk.address}."]
+    else:
+        lines = [f"{contact[0].upper()}{contact[1:]} van {where} staat niet in mijn gegevens."]
+    if desk.status == "aangekondigd":
+        lines.append(_announced(desk))
+    lines.append(f"Kijk op de website van de bibliotheek{f' of op {website}' if website else ''}, of vraag het aan de balie.")
+    lines.append(_desk_source(desk))
+    return Answer(lines, [button("Wanneer is het open?", "ido_opening_hours", place=desk.place)])
 
 
 def desk_note(desk) -> Answer:

@@ -1,6 +1,7 @@
 """IDO desks: the nearest desk to a place, opening information, membership, and routing government questions."""
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
@@ -94,12 +95,30 @@ def asked_of(desk, text: str) -> str:
     return "; ".join(c.strip() for c in (desk.note or "").split(";") if asked & set(terms(c)))
 
 
+#: Ways of asking for a desk's contact details, and how the answer names what was asked (wording, not facts).
+#: Only words that ask for the detail itself: 'telefoon' or 'email' alone is often what someone wants help with.
+CONTACT = {"telefoonnummer": "het telefoonnummer", "telnr": "het telefoonnummer", "phone number": "het telefoonnummer",
+           "mailadres": "het e-mailadres", "emailadres": "het e-mailadres", "email address": "het e-mailadres",
+           "adres": "het adres", "huisnummer": "het adres", "straat": "het adres", "address": "het adres"}
+#: 'ben ik daar aan het juiste adres?' asks whether the desk helps, not where it is.
+IDIOM = re.compile(r"\b(juiste|goede|verkeerde|right) (adres|address)\b")
+
+
+def contact_asked(text: str) -> str:
+    """What contact detail a question asks for ('wat is het telefoonnummer van ...'), or ''."""
+    said = f" {normalise(text)} "
+    if IDIOM.search(said):
+        return ""
+    return next((label for key, label in CONTACT.items() if f" {key} " in said), "")
+
+
 def nearby_answer(kb, place, text: str = "") -> answers.Answer:
     near = kb.nearest_ido(place.canonical, limit=3)
     if not near.desks:
         return answers.place_unknown(place.canonical, website(kb))
     stopped = [d for d in kb.ido_desks(place.canonical, include_discontinued=True) if d.status == "vervallen"]
-    return answers.ido_nearby(near.place, near.desks, website(kb), stopped, asked_of(near.desks[0][0], text))
+    return answers.ido_nearby(near.place, near.desks, website(kb), stopped, asked_of(near.desks[0][0], text),
+                              contact_asked(text))
 
 
 class ActionFindIdo(KBAction):

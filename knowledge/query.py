@@ -442,10 +442,28 @@ class KnowledgeBase:
                 hit = self._best_place(snap.places_by_norm.get(name))
                 if hit:
                     return self._disambiguate(snap, name, tokens) or hit
+        # 'de Tilburgse bibliotheek', 'een Leidse school': a town's adjective names the town.
+        for token in [t for t in tokens if t in capitalised or len(tokens) <= 2]:
+            hit = self._place_of_adjective(snap, token)
+            if hit:
+                return hit
         if len(words) <= 3 and len(whole) >= 4:
             close = process.extractOne(whole, snap.place_main_norms, scorer=fuzz.ratio, score_cutoff=PLACE_THRESHOLD)
             if close:
                 return self._best_place(snap.places_by_norm.get(close[0]))
+        return None
+
+    @staticmethod
+    def _place_of_adjective(snap: "_Snapshot", word: str) -> Optional[models.Place]:
+        """The town an adjective is made of ('tilburgse', 'groningse', 'leidse'): only a town's own name,
+        never an alternate one ('engelse' is no 'De Engel')."""
+        if not word.endswith("se") or len(word) < 6:
+            return None
+        stem = word[:-2]
+        for name in (stem, stem + "en"):
+            hit = KnowledgeBase._best_place([p for p in snap.places_by_norm.get(name, []) if not p.is_alias])
+            if hit:
+                return hit
         return None
 
     @staticmethod

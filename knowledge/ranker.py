@@ -59,13 +59,22 @@ ATTRIBUTE_WORDS = {
     "figure": "hoeveel aantal cijfer",
 }
 
+#: The terms of the words that ask for an attribute: in a citizen's need ('ik wil meer meedoen') they say nothing
+#: of what the unit is about, and in a question ('doen alle bibliotheken daaraan mee?') they ask after the thread.
+ASKING_TERMS = frozenset(t for words in ATTRIBUTE_WORDS.values() for t in terms(words, limit=None))
+
 #: The weights of the evidence. Set on tests/eval/heldout.yml with `make calibrate` (see docs/DESIGN.md).
 W_LEXICAL = 0.60
 #: How much of a unit's text is indexed (characters, None for all): the start of a text (names, summary, answer)
 #: says what it is about; its tail (details, example questions) adds words that match everything a little.
 #: Measured on the tuning sets (169/210 at 500): 163-165 at 700, 900, 1200, 2000 and whole texts, with BM25's
-#: b at 0.5, 0.75 and 0.9. A programme's needs are matched whole as phrases (`phrase_match`).
+#: b at 0.5, 0.75 and 0.9. A programme's needs are indexed outside this cut (`SAID_TF`) and matched whole as
+#: phrases (`phrase_match`).
 INDEX_CHARS: Optional[int] = 500
+#: What a word of a unit's short phrases (a programme's needs) counts for as a word of the unit, once however often
+#: the needs say it (a word of its text counts 1 each time). The needs were cut off with the text before: tuning
+#: sets 237 -> 242/290; swept 0.3-1.0: 242 each, fewest wrong answers at 0.5-0.7.
+SAID_TF = 0.5
 W_INTENT = 0.22
 W_NAMED = 0.25
 #: A named record's own units come just before the facts about it ('wat is het Jeugdpakket?').
@@ -378,8 +387,21 @@ class Ranker:
         raw_docs = [terms(unhyphen(t), limit=INDEX_CHARS) for t in texts]
         self.words = {w for doc in raw_docs for w in doc}
         # The numbers a unit states are words of it too, as values: '200ste', 'tweehonderdste' and '200e' meet.
-        self.docs: List[Counter] = [Counter(self._expand(doc) + [number_term(n) for n in u.numbers])
-                                    for doc, u in zip(raw_docs, self.units)]
+        # A unit's short phrases (a programme's needs, in a citizen's words) are words of it too, all of them:
+        # they are what a citizen says, however long the unit's own text is.
+        said = [[w for p in ps for w in terms(unhyphen(p), limit=None)] for ps in phrases] or [[]] * len(self.units)
+        self.words |= {w for doc in said for w in doc}
+        self.docs: List[Counter] = []
+        #: Per unit, the terms it has from its short phrases only: a question that names the unit's record
+        #: finds it by the name, and these words then say nothing of which of its units or facts is meant.
+        self.said_only: List[FrozenSet[str]] = []
+        for doc, extra, u in zip(raw_docs, said, self.units):
+            counts = Counter(self._expand(doc) + [number_term(n) for n in u.numbers])
+            only = frozenset(self._expand(extra)) - set(counts) - ASKING_TERMS
+            for t in only:
+                counts[t] = SAID_TF  # once: a word said in many needs is no more about the unit for it
+            self.docs.append(counts)
+            self.said_only.append(only)
         #: Per unit, the terms of what it counts (a figure's subject, unit and keywords).
         self.measures = [frozenset(self._expand(terms(unhyphen(m), limit=None))) for m in measures] or [frozenset()] * len(self.units)
         self.lengths = [sum(d.values()) for d in self.docs]
@@ -477,8 +499,10 @@ class Ranker:
                 out.append(([t], UNKNOWN_WORD_SHARE * self.max_idf, False))
         return out
 
-    def lexical(self, query: List[Tuple[List[str], float, bool]]) -> Tuple[Dict[int, float], Dict[int, float]]:
-        """(BM25 score, idf-weighted share of the question found) per unit with any match, for `query_terms`."""
+    def lexical(self, query: List[Tuple[List[str], float, bool]],
+                named: FrozenSet[str] = frozenset()) -> Tuple[Dict[int, float], Dict[int, float]]:
+        """(BM25 score, idf-weighted share of the question found) per unit with any match, for `query_terms`.
+        The units of a `named` record are found by their own text, not by their short phrases."""
         weights = [w for _, w, _ in query]
         total = sum(weights) or 1.0
         bm25: Dict[int, float] = {}
@@ -491,6 +515,8 @@ class Ranker:
                 if idf is None:
                     continue
                 for i in self.postings[t]:
+                    if named and t in self.said_only[i] and self.units[i].about in named:
+                        continue
                     tf = self.docs[i][t]
                     norm = self.k1 * (1 - self.b + self.b * self.lengths[i] / self.avg)
                     best[i] = max(best.get(i, 0.0), idf * tf * (self.k1 + 1) / (tf + norm))
@@ -533,7 +559,7 @@ class Ranker:
             # '..., en niet alleen een telefoonnummer?': what the question sets its subject against is not asked.
             query = self.weigh_outside(query, evidence.text[:contrast.start()] + evidence.text[contrast.end():],
                                        CONTRAST_WEIGHT)
-        bm25, share = self.lexical(query)
+        bm25, share = self.lexical(query, evidence.named)
         asked = frozenset(t for alts, _, _ in query for t in alts)
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
         empty = sum(w for _, w, _ in query) < EMPTY_QUESTION
@@ -779,10 +805,10 @@ def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, fac
         names = [p.name, p.name, *p.aliases]
         needs = list(getattr(p, "needs", None) or [])
         add(Unit(f"programmes:{p.id}#what", "programmes", p.id, "what", p.id, p.name),
-            names, p.summary, p.details, needs, needs, ATTRIBUTE_WORDS["what"], said=needs)
+            names, p.summary, p.details, ATTRIBUTE_WORDS["what"], said=needs)
         if p.audience:
             add(Unit(f"programmes:{p.id}#audience", "programmes", p.id, "audience", p.id, f"{p.name}: voor wie?"),
-                names, p.audience, needs, ATTRIBUTE_WORDS["audience"], said=needs)
+                names, p.audience, ATTRIBUTE_WORDS["audience"], said=needs)
         if p.cost:
             add(Unit(f"programmes:{p.id}#cost", "programmes", p.id, "cost", p.id, f"{p.name}: wat kost het?"),
                 names, p.cost, ATTRIBUTE_WORDS["cost"])

@@ -211,6 +211,25 @@ def test_ido_unknown_place(kb):
     assert "'Atlantis' ken ik niet" in text and "hetinformatiepunt.nl" in text
 
 
+def test_a_contact_detail_the_data_lacks_is_said_not_to_be_known(kb):
+    """No desk has a telephone number in the data: the answer says so first, and where to look."""
+    text = only_text(run(ido.ActionFindIdo(), "wat is het telefoonnummer van het IDO in Drachten?", "find_ido",
+                         [("place", "Drachten")])[0])
+    assert text.startswith("Het telefoonnummer van het IDO in Drachten staat niet in mijn gegevens."), text
+    assert "hetinformatiepunt.nl" in text and not re.search(r"\d{6,}", text)
+    # 'aan het juiste adres' asks whether the desk helps, not where it is: the ordinary desk answer.
+    text = only_text(run(ido.ActionFindIdo(), "ben ik in Drachten aan het juiste adres met mijn DigiD?", "find_ido",
+                         [("place", "Drachten")])[0])
+    assert text.startswith("In Drachten is een IDO"), text
+
+
+def test_an_address_asked_for_is_the_address_the_source_gives(kb):
+    desk = ido_record("Marum")
+    assert desk["address"], "the data gives an address for Marum"
+    text = only_text(run(ido.ActionFindIdo(), "op welk adres zit het IDO in Marum?", "find_ido", [("place", "Marum")])[0])
+    assert text.startswith(f"Het adres van het IDO in Marum: {desk['address']}."), text
+
+
 def test_discontinued_desk_is_never_offered(kb):
     text = only_text(run(ido.ActionFindIdo(), "ido in Sleeuwijk", "find_ido", [("place", "Sleeuwijk")])[0])
     first, *offers = text.split("\n")

@@ -113,16 +113,32 @@ def test_a_reference_to_the_handbook_is_not_what_the_question_is_about(kb):
     assert not any("handboek" in r.unit.key for r in decision.ranked[:3]), decision.ranked[:3]
 
 
-def test_a_phrase_past_the_indexed_part_of_a_long_text_does_no_harm():
-    """A unit's text is indexed up to 500 characters; a phrase after that has words the index lacks. It counts
-    for nothing (a known limit, see Ranker.__init__), and it must not break the ranking (a KeyError did)."""
+def test_a_need_past_the_indexed_part_of_a_long_text_still_finds_its_unit():
+    """A unit's text is indexed up to 500 characters; its needs are indexed whole beside it, each word once."""
     from knowledge.ranker import Ranker, Unit
     units = [Unit("programmes:x#what", "programmes", "x", "what", "x", "X"), Unit("programmes:y#what", "programmes", "y", "what", "y", "Y")]
-    long_text = "bibliotheek " * 60 + "zwemles voor volwassenen"
-    ranker = Ranker(units, [long_text, "bibliotheek en boeken"], ["", ""], [["zwemles voor volwassenen bibliotheek"], []])
+    long_text = "bibliotheek boeken " * 30 + "zwemles"
+    ranker = Ranker(units, [long_text, "bibliotheek en boeken"], ["", ""], [["zwemles voor volwassenen", "zwemles 's avonds"], []])
+    from knowledge.text import term
+    assert ranker.docs[0][term("zwemles")] == ranker.docs[0][term("volwassenen")] == 0.5  # once, though two needs say it
+    ranked = ranker.rank(Evidence("waar vind ik zwemles voor volwassenen in de bibliotheek"))
+    assert ranked[0].unit.ref == "x"
     asked = frozenset(t for alts, _, _ in ranker.query_terms("zwemles voor volwassenen in de bibliotheek") for t in alts)
     assert ranker.phrase_match(0, asked) > 0 and ranker.phrase_match(1, asked) == 0
-    assert ranker.rank(Evidence("zwemles voor volwassenen in de bibliotheek"))
+
+
+def test_a_named_record_is_not_found_by_its_needs(kb):
+    """Once a question names Walk & Talk, the words of its needs ('solliciteren') no longer speak for its own
+    units: they are found by their own text, and a fact about it that has the words can come first."""
+    ranker = kb._snap().ranker
+    query = ranker.query_terms("telt walk and talk mee voor mijn sollicitatieplicht bij het uwv")
+    what = next(i for i, u in enumerate(ranker.units) if u.key == "programmes:walk-and-talk#what")
+    assert ranker.said_only[what], "the programme's needs have words its text lacks"
+    plain, _ = ranker.lexical(query)
+    named, _ = ranker.lexical(query, frozenset({"walk-and-talk"}))
+    assert named.get(what, 0.0) < plain[what]
+    others = [i for i in plain if ranker.units[i].about != "walk-and-talk"]
+    assert all(named.get(i) == plain[i] for i in others)
 
 
 # -- the action -----------------------------------------------------------------------------------

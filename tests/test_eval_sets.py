@@ -1,7 +1,7 @@
 """Questions written by others stay out of the training data, or they stop measuring understanding.
 
 Checked: the dev set beside the repository (`../shared/eval/questions.yml`, when present), the project's
-blind sets (`tests/eval/heldout.yml`, `followups.yml`, `blind2.yml` to `blind5.yml`) and the NLU held-out set (`tests/nlu/holdout.yml`). A
+blind sets (`tests/eval/heldout.yml`, `heldout2.yml`, `followups.yml`, `blind2.yml` to `blind5.yml`) and the NLU held-out set (`tests/nlu/holdout.yml`). A
 question of five words or more may not stand in `data/nlu/` after normalising case, punctuation,
 entity markup and spaces. Shorter follow-ups ("voor wie is het") are fair training examples.
 """
@@ -16,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SET = ROOT.parent / "shared" / "eval" / "questions.yml"
-BLIND_SETS = [ROOT / "tests" / "eval" / "heldout.yml", ROOT / "tests" / "eval" / "blind2.yml", ROOT / "tests" / "eval" / "blind3.yml",
+BLIND_SETS = [ROOT / "tests" / "eval" / "heldout.yml", ROOT / "tests" / "eval" / "heldout2.yml", ROOT / "tests" / "eval" / "blind2.yml", ROOT / "tests" / "eval" / "blind3.yml",
               ROOT / "tests" / "eval" / "blind4.yml", ROOT / "tests" / "eval" / "blind5.yml", ROOT / "tests" / "eval" / "followups.yml"]
 NLU_HOLDOUT = ROOT / "tests" / "nlu" / "holdout.yml"
 

@@ -148,6 +148,15 @@ def test_places_from_the_extra_file_and_fuzzy_names(kb, place):
     assert kb.find_place(place) is not None, place
 
 
+@pytest.mark.parametrize("text, place", [("het IDO in de Tilburgse bibliotheek", "Tilburg"), ("Leidse", "Leiden"),
+                                         ("een cursus in de Groningse bieb", "Groningen"),
+                                         ("de Engelse les", None), ("alle Nederlandse bibliotheken", None)])
+def test_a_towns_adjective_names_the_town(kb, text, place):
+    """'Tilburgse' is Tilburg; 'Engelse' is no place, though GeoNames has a hamlet 'De Engel' as another name."""
+    found = kb.find_place(text)
+    assert (found.canonical if found else None) == place
+
+
 @pytest.mark.parametrize("place", ["Atlantis", "Gotham City", "Parijs", "", "het is best goed"])
 def test_unknown_place_gives_an_honest_empty_answer(kb, place):
     near = kb.nearest_ido(place)
