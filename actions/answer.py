@@ -230,9 +230,11 @@ class ActionAnswer(KBAction):
         # A question that asks for a desk in the desk's own words ('is er een IDO bij mij in de buurt?') and is
         # answered about the IDO: that answer, then the search for a desk.
         own_subject = sure and cued and intent == "find_ido" and best is not None and best.unit.about in IDO_RECORDS
-        if (evidence.context_attribute == ido.DESK and not evidence.named and len(text.split()) <= 6
-                and not other_service):
-            # 'is die al open?' after a desk: the desk of the conversation's place.
+        hours_asked = bool(SERVICE_CUES["ido_opening_hours"].search(text.lower()))
+        if (evidence.context_attribute == ido.DESK and not evidence.named and not other_service
+                and (len(text.split()) <= 6 or (ranker.points_back(text) and hours_asked))):
+            # 'is die al open?', 'moet ik daarvoor een afspraak maken of op welke dag kan ik komen?' after a desk:
+            # the desk of the conversation's place.
             return self.delegate(ido.ActionIdoOpeningHours, dispatcher, tracker, domain)
         if (evidence.years and best is not None and best.unit.numeric and best.unit.years
                 and not evidence.years & best.unit.years and not sure_service(intent, sure)):

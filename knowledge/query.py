@@ -35,7 +35,7 @@ NAME_THRESHOLD = 80
 PLACE_THRESHOLD = 88
 #: How often a non-SQLite KB is asked whether a new build has landed.
 REFRESH_SECONDS = float(os.environ.get("KB_REFRESH_SECONDS", "5"))
-#: Words after which a lower-case word may be a town ('ik woon in ommen').
+#: Words after which a lower-case word may be a town ('ik woon in ommen'; so may one after PLACE_NOISE: 'de gemeente veere').
 PLACE_PREPOSITIONS = {"in", "bij", "uit", "te", "rond", "rondom", "omgeving", "naar", "van", "near", "from"}
 #: Words around a place name that are not part of it.
 PLACE_NOISE = {"gemeente", "gem", "plaats", "stad", "dorp", "regio", "omgeving", "buurt", "centrum", "rond", "rondom"}
@@ -430,7 +430,8 @@ class KnowledgeBase:
         capitalised = {normalise(w) for w in original if w[:1].isupper() or w[:2] in ("'s", "’s")}
         tokens = normalise(raw).split()
         # People type towns in lower case too: a word right after 'in', 'bij', 'uit', ... may be one.
-        capitalised |= {t for before, t in zip(tokens, tokens[1:]) if before in PLACE_PREPOSITIONS and t not in STOPWORDS}
+        capitalised |= {t for before, t in zip(tokens, tokens[1:])
+                        if (before in PLACE_PREPOSITIONS or before in PLACE_NOISE) and t not in STOPWORDS}
         for size in (3, 2, 1):
             for start in range(0, max(0, len(tokens) - size + 1)):
                 gram = tokens[start:start + size]

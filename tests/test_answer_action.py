@@ -232,6 +232,13 @@ def test_a_follow_up_about_the_desk_of_the_conversation(kb):
     assert "Bleskensgraaf" in text and "aangekondigd" in text
 
 
+def test_a_long_follow_up_that_points_back_and_asks_hours_gets_the_desks_hours(kb):
+    """'moet ik daarvoor een afspraak maken ...?' after the desk of Kaatsheuvel: its opening information."""
+    text, _, _ = ask("moet ik daarvoor een afspraak maken of op welke dagen kan ik er terecht?", intent="nlu_fallback",
+                     confidence=0.4, slots={"subject": "programmes:ido", "attribute": "desk", "place": "Kaatsheuvel"})
+    assert text.startswith("Het IDO in Kaatsheuvel: ma t/m vr 14.00-17.00"), text
+
+
 def test_a_question_in_two_parts_gets_both_parts(kb):
     text, _, messages = ask("hoeveel leden hadden de bibliotheken in 2019, en hoeveel e-books waren er?", intent="ask_figure")
     assert len(messages) == 2 and "3,6 miljoen" in text and "28" in text

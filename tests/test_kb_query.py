@@ -157,6 +157,12 @@ def test_a_towns_adjective_names_the_town(kb, text, place):
     assert (found.canonical if found else None) == place
 
 
+def test_a_lower_case_town_after_gemeente_inside_a_sentence(kb):
+    found = kb.find_place("wij wonen in een klein dorpje in de gemeente veere, er is hier geen bibliotheek")
+    assert found is not None and found.canonical == "Veere"
+    assert kb.find_place("wat doet de gemeente daarmee, en de stad?") is None
+
+
 @pytest.mark.parametrize("place", ["Atlantis", "Gotham City", "Parijs", "", "het is best goed"])
 def test_unknown_place_gives_an_honest_empty_answer(kb, place):
     near = kb.nearest_ido(place)
