@@ -59,6 +59,7 @@ PLACE_INTENTS = ("find_ido", "ido_opening_hours", "government_help")
 SURE_INTENT = 0.5
 #: How much a fact must score above the answering threshold to overrule a service intent the NLU is sure of.
 SERVICE_MARGIN = 0.15
+YEAR = re.compile(r"\b(19|20)\d\d\b")
 #: Words that ask for a figure (with 'hoeveel', found by `measured`).
 FIGURE_CUE = re.compile(r"\b(hoeveel|aantal|aantallen|cijfers?|getal|percentage|procent|deel|aandeel|miljoen|miljard|"
                         r"duizend|how many|how much|number|\d+)\b|%")
@@ -218,7 +219,9 @@ class ActionAnswer(KBAction):
                 return self.then_desks(ido.ActionGovernmentHelp, decision, dispatcher, tracker, domain)
         # A figure is asked when the words ask for one; the figure intent alone is a guess ('waar komen de
         # bezuinigingen vandaan?' is no count, whatever the NLU thought).
-        figure_asked = count_asked or (sure and intent == "ask_figure" and bool(FIGURE_CUE.search(text.lower())))
+        # A year is no figure asked ('volgens het document van maart 2021 ...'), and a reason is no figure.
+        figure_asked = count_asked or (sure and intent == "ask_figure" and not ranker.asks_reason(text)
+                                       and bool(FIGURE_CUE.search(YEAR.sub(" ", text.lower()))))
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
         cue = SERVICE_CUES.get(intent)

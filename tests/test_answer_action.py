@@ -239,6 +239,13 @@ def test_a_long_follow_up_that_points_back_and_asks_hours_gets_the_desks_hours(k
     assert text.startswith("Het IDO in Kaatsheuvel: ma t/m vr 14.00-17.00"), text
 
 
+def test_a_year_or_a_reason_in_a_figure_question_is_no_figure_asked(kb):
+    """Classified as a figure question, 'van maart 2021 ... waardoor?' asks a reason: the fact, not 'Dat cijfer heb ik niet'."""
+    text, _, _ = ask("Volgens de handreiking van maart 2021: waardoor komen bezuinigingen op bibliotheken meestal?",
+                     intent="ask_figure", confidence=0.9)
+    assert "jeugdzorg" in text and "Dat cijfer heb ik niet" not in text, text
+
+
 def test_a_question_in_two_parts_gets_both_parts(kb):
     text, _, messages = ask("hoeveel leden hadden de bibliotheken in 2019, en hoeveel e-books waren er?", intent="ask_figure")
     assert len(messages) == 2 and "3,6 miljoen" in text and "28" in text
