@@ -18,17 +18,12 @@ SCHEMES = ("schemes",)
 AMOUNT_WORDS = frozenset(terms("via naar gaat gaan geld euro miljoen miljard bedrag budget deel potje krijgt"))
 
 
-def asked_part(scheme, question: str):
-    """The part of a scheme a question is about ('via het gemeentefonds'), by shared words; None if no part is named."""
+def asked_parts(scheme, question: str) -> list:
+    """The parts of a scheme a question is about ('via het gemeentefonds'), by shared words."""
     own = set(terms(scheme.name)) | {t for alias in scheme.aliases for t in terms(alias)} | AMOUNT_WORDS
     asked = set(terms(question)) - own
-    best, best_overlap = None, 0
-    for part in scheme.parts:
-        words = set(terms(" ".join(filter(None, [part.name, part.channel, part.purpose]))))
-        overlap = len(asked & words)
-        if overlap > best_overlap:
-            best, best_overlap = part, overlap
-    return best
+    return [part for part in scheme.parts
+            if asked & set(terms(" ".join(filter(None, [part.name, part.channel, part.purpose]))))]
 
 
 def asked_channel(question: str) -> Optional[str]:
@@ -51,11 +46,12 @@ class ActionAnswerSchemeAmount(NamedAction):
 
     def reply(self, subject: Subject, tracker: Tracker) -> answers.Answer:
         question = user_text(tracker)
-        part = asked_part(subject.record, question)
+        parts = asked_parts(subject.record, question)
         channel = asked_channel(question)
-        if part is None and channel and subject.record.parts and channel not in subject.record.name.lower():
+        if not parts and channel and subject.record.parts and channel not in subject.record.name.lower():
             return answers.part_unknown(subject.record, channel)
-        return answers.scheme_amount(subject.record, part)
+        # One part asked: that part; more ('via het gemeentefonds, en hoeveel voor leefstijl?'): every part.
+        return answers.scheme_amount(subject.record, parts[0] if len(parts) == 1 else None)
 
 
 class ActionAnswerSchemeDates(NamedAction):

@@ -126,6 +126,13 @@ def test_scheme_then_follow_up_on_the_channel(kb):
     assert "40 miljoen euro via het gemeentefonds" in text and "58,5 miljoen euro" in text
 
 
+def test_two_parts_of_a_scheme_asked_at_once_get_every_part(kb):
+    messages, _ = run(schemes.ActionAnswerSchemeAmount(), "wat gaat er via het gemeentefonds en wat naar een gezonde leefstijl?",
+                      "ask_scheme_amount", slots={"subject": "schemes:jeugdpakket"})
+    text = only_text(messages)
+    assert "40 miljoen euro via het gemeentefonds" in text and "4 miljoen euro" in text and "geen bedrag" not in text, text
+
+
 def test_scheme_part_the_kb_does_not_have(kb):
     messages, _ = run(schemes.ActionAnswerSchemeAmount(), "hoeveel gaat via de provincie", "ask_scheme_amount", slots={"subject": "schemes:jeugdpakket"})
     text = only_text(messages)
