@@ -130,3 +130,18 @@ def test_newer_facts_are_marked_and_sourced(kb):
             assert s.source_url and (s.year or s.as_of), s.id
         else:
             assert s.source_section, s.id
+
+
+def test_the_kb_holds_no_phone_number_or_e_mail_address_as_utter_ask_human_says():
+    """domain.yml's utter_ask_human says telephone numbers and e-mail addresses are not in the data. That stays
+    true only while no data file holds one; a library that adds them must change that response too."""
+    import phonenumbers
+    from pathlib import Path
+
+    data = Path(__file__).resolve().parent.parent / "knowledge" / "data"
+    assert "Telefoonnummers en e-mailadressen staan niet in mijn gegevens" in (data.parent.parent / "domain.yml").read_text(encoding="utf-8")
+    for path in sorted(data.glob("*.*")):
+        text = path.read_text(encoding="utf-8")
+        phones = [m.raw_string for m in phonenumbers.PhoneNumberMatcher(text, "NL", leniency=phonenumbers.Leniency.VALID)]
+        mails = re.findall(r"[\w.+-]+@[\w-]+\.[\w.]+", text)
+        assert not phones and not mails, (path.name, phones[:3], mails[:3])
