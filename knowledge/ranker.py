@@ -175,7 +175,7 @@ WHEN_WORDS = frozenset({"wanneer", "when", "sinds", "datum"})
 W_QUESTION_WORD = 0.06
 WHO_WORDS = frozenset({"wie", "who", "welke organisatie", "door wie"})
 FOR_WHOM = re.compile(r"\b(voor|for) (wie|who)\b", re.I)
-WHY_WORDS = frozenset({"waarom", "why", "hoezo", "reden", "redenen", "waardoor"})
+WHY_WORDS = frozenset({"waarom", "why", "hoezo", "reden", "redenen", "waardoor", "oorzaak", "oorzaken"})
 
 
 def asks_reason(text: str) -> bool:

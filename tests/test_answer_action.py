@@ -499,6 +499,8 @@ def test_a_why_question_prefers_a_sentence_that_gives_a_reason(kb):
     what = {r.unit.key: r.score for r in ranker.rank(Evidence("een informatiepunt in de bibliotheek?"), limit=40)}
     key = "facts:fact-ido-reden-nabijheid-fysieke-hulp"
     assert why[key] - what.get(key, 0.0) > 0.1  # the question word alone lifts the reason
+    from knowledge.ranker import asks_reason
+    assert asks_reason("waar ligt de oorzaak daarvan?") and not asks_reason("waar ligt dat?")  # as 'waarom' does
 
 
 def test_a_town_in_a_follow_up_after_a_desk_gets_the_desks_there(kb):
