@@ -257,8 +257,10 @@ class ActionAnswer(KBAction):
             return events
         follow_up = evidence.context is not None and not evidence.named and (len(text.split()) <= 6 or ranker.points_back(text))
         # A clarifying question whose candidates explain the words of the question beats a generic reply.
-        telling = decision.move == "clarify" and (follow_up or best.lexical >= TELLING_LEXICAL
-                                                  or (intent in LISTS and bool(evidence.named)))
+        # A list asked for in the list's own words ('zet de drie regelingen op een rij') is that list, not a choice.
+        asked_list = sure and intent in LISTS and cued
+        telling = decision.move == "clarify" and (follow_up or not asked_list and (
+            best.lexical >= TELLING_LEXICAL or (intent in LISTS and bool(evidence.named))))
         if sure and intent in SERVICES and not telling and (cued or decision.move == "unknown"):
             return self.delegate(SERVICES[intent], dispatcher, tracker, domain)
         if sure and intent == "out_of_scope" and not telling:

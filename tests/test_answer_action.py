@@ -246,6 +246,12 @@ def test_a_year_or_a_reason_in_a_figure_question_is_no_figure_asked(kb):
     assert "jeugdzorg" in text and "Dat cijfer heb ik niet" not in text, text
 
 
+def test_a_list_asked_for_in_its_own_words_is_the_list(kb):
+    """Facts that say 'de handreiking noemt drie regelingen' fit the words well; the list with the amounts answers."""
+    text, _, _ = ask("welke drie regelingen noemt het handboek? zet ze op een rij", intent="list_schemes", confidence=0.9)
+    assert text.startswith("Ik ken 3 regelingen") and "58,5 miljoen" in text and "8,5 miljard" in text, text
+
+
 def test_a_question_in_two_parts_gets_both_parts(kb):
     text, _, messages = ask("hoeveel leden hadden de bibliotheken in 2019, en hoeveel e-books waren er?", intent="ask_figure")
     assert len(messages) == 2 and "3,6 miljoen" in text and "28" in text
