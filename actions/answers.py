@@ -324,6 +324,8 @@ def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopp
     noted = km < 1 and not gone and bool(note)
     if noted:
         lines.append(f"Mijn bron zegt er ook: {note.rstrip('. ')}.")
+    # What a route answer repeats of this one: the desk, and what the source says of it that was asked after.
+    lead = len(lines) if noted else 2 if gone else 1
     others = [f"{d.place} ({k:.0f} km{', aangekondigd' if d.status == 'aangekondigd' else ''})"
               for d, k in desks[1:3]] if not (gone or noted) else []
     if others:
@@ -332,7 +334,7 @@ def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopp
         lines.append(f"Mijn lijst is niet compleet. Kijk ook op {website}." if website else "Mijn lijst is niet compleet.")
     lines.append(_desk_source(desk))
     return Answer(lines, [button("Moet ik lid zijn?", "ido_membership"), button("Wanneer is het open?", "ido_opening_hours", place=desk.place)],
-                  lead=2 if gone else 1)
+                  lead=lead)
 
 
 def _contact(desk, km: float, place, contact: str, website: str) -> Answer:

@@ -295,6 +295,15 @@ def test_government_problem_with_a_place_names_the_nearest_desk(kb):
     assert slot(events, "place") == "Sneek"
 
 
+def test_a_government_route_says_what_the_source_says_of_the_desk_that_was_asked_after(kb):
+    """Drachten's note says bigger questions get a form hour by appointment: a question about a big form hears it."""
+    note = ido_record("Drachten")["note"]
+    assert "Formulierenspreekuur" in note
+    text = only_text(run(ido.ActionGovernmentHelp(), "ik woon in Drachten en heb een groot formulier. helpen ze ook met grote vragen?",
+                         "government_help", [("place", "Drachten")])[0])
+    assert "In Drachten is een IDO" in text and "Formulierenspreekuur" in text, text
+
+
 # -- examples, covenant, fallback, routes --------------------------------------------------
 def test_examples_choice_and_one_example(kb):
     messages, _ = run(examples.ActionAnswerExample(), "geef een voorbeeld uit de praktijk", "ask_example")
