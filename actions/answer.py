@@ -59,7 +59,6 @@ PLACE_INTENTS = ("find_ido", "ido_opening_hours", "government_help")
 SURE_INTENT = 0.5
 #: How much a fact must score above the answering threshold to overrule a service intent the NLU is sure of.
 SERVICE_MARGIN = 0.15
-YEAR = re.compile(r"\b(19|20)\d\d\b")
 #: Words that ask for a figure (with 'hoeveel', found by `measured`).
 FIGURE_CUE = re.compile(r"\b(hoeveel|aantal|aantallen|cijfers?|getal|percentage|procent|deel|aandeel|miljoen|miljard|"
                         r"duizend|how many|how much|number|\d+)\b|%")
@@ -221,7 +220,7 @@ class ActionAnswer(KBAction):
         # bezuinigingen vandaan?' is no count, whatever the NLU thought).
         # A year is no figure asked ('volgens het document van maart 2021 ...'), and a reason is no figure.
         figure_asked = count_asked or (sure and intent == "ask_figure" and not ranker.asks_reason(text)
-                                       and bool(FIGURE_CUE.search(YEAR.sub(" ", text.lower()))))
+                                       and bool(FIGURE_CUE.search(ranker.without_year_words(text).lower())))
         # A service intent the NLU is sure of (find a desk, a route) is overruled only by a clearly better fact.
         # The intent's own support for its record (an IDO question, for the IDO) does not count here.
         cue = SERVICE_CUES.get(intent)
