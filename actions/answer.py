@@ -232,9 +232,9 @@ class ActionAnswer(KBAction):
         # A question that asks for a desk in the desk's own words ('is er een IDO bij mij in de buurt?') and is
         # answered about the IDO: that answer, then the search for a desk.
         own_subject = sure and cued and intent == "find_ido" and best is not None and best.unit.about in IDO_RECORDS
-        hours_asked = bool(SERVICE_CUES["ido_opening_hours"].search(text.lower()))
         if (evidence.context_attribute == ido.DESK and not evidence.named and not other_service
-                and (len(text.split()) <= 6 or (ranker.points_back(text) and hours_asked))):
+                and (len(text.split()) <= 6
+                     or (ranker.points_back(text) and SERVICE_CUES["ido_opening_hours"].search(text.lower())))):
             # 'is die al open?', 'moet ik daarvoor een afspraak maken of op welke dag kan ik komen?' after a desk:
             # the desk of the conversation's place.
             return self.delegate(ido.ActionIdoOpeningHours, dispatcher, tracker, domain)

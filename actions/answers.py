@@ -337,8 +337,13 @@ def ido_nearby(place, desks: Sequence[Tuple[object, float]], website: str, stopp
                   lead=lead)
 
 
+def _desk_at(desk, km: float, place) -> str:
+    """'Marum', or 'Leek (8 km van Zuidhorn)' when the desk is not in the place asked about."""
+    return desk.place if km < 1 else f"{desk.place} ({km:.0f} km van {place.canonical})"
+
+
 def _contact(desk, km: float, place, contact: str, website: str) -> Answer:
-    where = f"het IDO in {desk.place}" if km < 1 else f"het IDO in {desk.place} ({km:.0f} km van {place.canonical})"
+    where = f"het IDO in {_desk_at(desk, km, place)}"
     if contact == "het adres" and desk.address:
         lines = [f"Het adres van {where}: {desk.address}."]
     else:
@@ -377,7 +382,7 @@ def place_unknown(text: str, website: str) -> Answer:
 
 
 def ido_hours(desk, km: float, place) -> Answer:
-    where = desk.place if km < 1 else f"{desk.place} ({km:.0f} km van {place.canonical})"
+    where = _desk_at(desk, km, place)
     caveat = _announced(desk) if desk.status == "aangekondigd" else ""
     if desk.opening_info:
         return Answer([f"Het IDO in {where}: {desk.opening_info}.", caveat, f"Dat staat {_dated(desk).replace('volgens ', 'in ')}.",

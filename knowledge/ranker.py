@@ -385,19 +385,19 @@ class Ranker:
         self.by_key = {u.key: u for u in self.units}
         self.k1, self.b = k1, b
         raw_docs = [terms(unhyphen(t), limit=INDEX_CHARS) for t in texts]
-        self.words = {w for doc in raw_docs for w in doc}
-        # The numbers a unit states are words of it too, as values: '200ste', 'tweehonderdste' and '200e' meet.
-        # A unit's short phrases (a programme's needs, in a citizen's words) are words of it too, all of them:
-        # they are what a citizen says, however long the unit's own text is.
-        said = [[w for p in ps for w in terms(unhyphen(p), limit=None)] for ps in phrases] or [[]] * len(self.units)
-        self.words |= {w for doc in said for w in doc}
+        # A unit's short phrases (a programme's needs, in a citizen's words) are read whole, however long its text.
+        phrase_words = [[terms(unhyphen(p), limit=None) for p in ps] for ps in phrases] or [[] for _ in self.units]
+        self.words = {w for doc in raw_docs for w in doc} | {w for ps in phrase_words for p in ps for w in p}
+        said = [[frozenset(self._expand(p)) - {""} for p in ps] for ps in phrase_words]
         self.docs: List[Counter] = []
         #: Per unit, the terms it has from its short phrases only: a question that names the unit's record
         #: finds it by the name, and these words then say nothing of which of its units or facts is meant.
         self.said_only: List[FrozenSet[str]] = []
-        for doc, extra, u in zip(raw_docs, said, self.units):
+        for doc, sets, u in zip(raw_docs, said, self.units):
+            # The numbers a unit states are words of it too, as values: '200ste', 'tweehonderdste' and '200e' meet.
             counts = Counter(self._expand(doc) + [number_term(n) for n in u.numbers])
-            only = frozenset(self._expand(extra)) - set(counts) - ASKING_TERMS
+            # So are its phrases' words: what a citizen says, each once.
+            only = frozenset().union(*sets) - set(counts) - ASKING_TERMS
             for t in only:
                 counts[t] = SAID_TF  # once: a word said in many needs is no more about the unit for it
             self.docs.append(counts)
@@ -421,9 +421,8 @@ class Ranker:
                 self.synonyms[t] = frozenset(self.synonyms.get(t, frozenset()) | (group_terms - {t}))
         #: Per unit, its short phrases (a programme's needs) as sets of terms, with their idf weight.
         self.phrases: List[List[Tuple[FrozenSet[str], float]]] = [[] for _ in self.units]
-        for i, ps in enumerate(phrases):
-            for p in ps:
-                phrase = frozenset(self._expand(terms(unhyphen(p), limit=None))) - {""}
+        for i, sets in enumerate(said):
+            for phrase in sets:
                 total = sum(self.idf.get(t, 0.0) for t in phrase)
                 if total:
                     self.phrases[i].append((phrase, total))
