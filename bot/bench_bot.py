@@ -96,14 +96,19 @@ class GoldAnswers:
 
         action = self.action_of.get(intent, "action_default_fallback")
         if action.startswith("utter_"):
-            response = self.domain.responses[action][0]
-            return [{"text": response.get("text"), "buttons": response.get("buttons") or []}]
+            return [self.rendered(action)]
         latest = {"text": text, "intent": {"name": intent, "confidence": 1.0},
                   "entities": [{"entity": k, "value": v} for k, v in entities.items()]}
         tracker = Tracker("gold", {}, latest, [], False, None, {}, "action_listen")
         dispatcher = CollectingDispatcher()
         self.executor.actions[action](dispatcher, tracker, {})
-        return [{"text": m.get("text"), "buttons": m.get("buttons") or []} for m in dispatcher.messages]
+        return [self.rendered(m["response"]) if m.get("response") else {"text": m.get("text"), "buttons": m.get("buttons") or []}
+                for m in dispatcher.messages]
+
+    def rendered(self, response_name: str) -> dict:
+        """A response the action names (`response=`), as Rasa sends it: its first variant's text and buttons."""
+        response = self.domain.responses[response_name][0]
+        return {"text": response.get("text"), "buttons": response.get("buttons") or []}
 
 
 def measure_bot(examples) -> dict:
