@@ -83,6 +83,8 @@ RECORD_KINDS = ("programmes", "schemes", "examples", "organisations", "topics")
 #: A figure about another subject than the one named, or counting something else than asked, loses this.
 P_OTHER_SUBJECT = 0.30
 W_CONTEXT = 0.20
+#: A record that belongs to the conversation's subject gets this part of the subject's context weight.
+RELATIVE_CONTEXT = 0.75
 W_YEAR = 0.10
 #: A unit one of whose short phrases (a programme's needs) is wholly in the question.
 W_PHRASE = 0.05
@@ -250,6 +252,24 @@ PARTICLES = frozenset({"mee", "op", "aan", "in", "uit", "af", "door", "terug", "
 
 
 CLAUSE_END_PARTICLE = re.compile(r"\b(" + "|".join(sorted(PARTICLES)) + r")\s*(?=[?.!,;:]|$)", re.I)
+
+
+def verb_forms(word: str) -> List[str]:
+    """The infinitives a verb form may have: its lemma, and for the stem the lemma table leaves ('hoe doe ik
+    mee', 'meld je aan') the stem with '-en'."""
+    base = lemma_of(word)
+    return [f for f in dict.fromkeys((base, word + "en", word + "n")) if f.endswith("en")]
+
+
+def asking_terms(text: str) -> FrozenSet[str]:
+    """The terms of `text` that ask after an attribute: ASKING_TERMS, and the parts of a separated verb that is one
+    ('hoe doe ik mee?': 'doe' and 'mee' make 'meedoen')."""
+    parts = set()
+    for particle in separated_particles(text):
+        for word in words(text):
+            if word not in PARTICLES and any(term(particle + v) in ASKING_TERMS for v in verb_forms(word)):
+                parts.update({term(word), term(particle)})
+    return ASKING_TERMS | parts
 
 
 def separated_particles(text: str) -> List[str]:
@@ -462,11 +482,10 @@ class Ranker:
         for particle in separated_particles(text):
             # 'doen alle bibliotheken mee?': the joined verb ('meedoen'), when the units use it.
             for word in tokens:
-                base = lemma_of(word)
-                if word in PARTICLES or word in STOPWORDS or not base.endswith("en"):
+                if word in PARTICLES or word in STOPWORDS:
                     continue
-                joined = term(particle + base)
-                if joined in self.idf and joined not in seen:
+                joined = next((j for j in (term(particle + v) for v in verb_forms(word)) if j in self.idf), None)
+                if joined and joined not in seen:
                     seen.add(joined)
                     out.append(([joined], self.idf[joined], False))
         for word in tokens:
@@ -561,7 +580,9 @@ class Ranker:
         bm25, share = self.lexical(query, evidence.named)
         asked = frozenset(t for alts, _, _ in query for t in alts)
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
-        empty = sum(w for _, w, _ in query) < EMPTY_QUESTION
+        # Nor, after an answer, one whose words only ask after an attribute ('hoe doe ik mee?').
+        only_asks = asking_terms(evidence.text) if follows_up(evidence) else frozenset()
+        empty = sum(w for alts, w, _ in query if alts[0] not in only_asks) < EMPTY_QUESTION
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
         short = is_short(evidence.text)
         goes_on = bool(GOES_ON.match(evidence.text or ""))
@@ -623,7 +644,8 @@ class Ranker:
                     or goes_on and share.get(i) and u.numeric and previous.numeric)):
                 score += W_CONTEXT / 2  # 'en digisterker?', 'en computers?' after a figure asks the same kind of thing
             if follow_up and evidence.context and evidence.context in relatives:
-                score += context_weight
+                # the subject's own units first, then what belongs to it (BoekStart before the BoekStartcoach)
+                score += context_weight if evidence.context in own else RELATIVE_CONTEXT * context_weight
                 if evidence.context_attribute == u.attribute:
                     score += context_weight / 3
                 if previous is not None and u.key != previous.key and u.label == previous.label:

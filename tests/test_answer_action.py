@@ -402,6 +402,19 @@ def test_a_separated_verb_is_found_as_the_verb_the_units_use(kb):
     assert separated_particles("doet uw bieb ook mee? en geeft u het op?") == ["mee", "op"]
 
 
+def test_a_verb_stem_with_its_particle_is_the_verb_too(kb):
+    """'hoe doe ik mee?': the lemma table leaves the stem 'doe', whose verb is 'doen', so 'meedoen' is asked.
+    After a programme, that question asks how to join it, not after another programme whose text says 'doe mee'."""
+    from knowledge.text import term
+
+    ranker = kb._snap().ranker
+    asked = {t for alts, _, _ in ranker.query_terms("hoe doe ik mee?") for t in alts}
+    assert term("meedoen") in asked
+    _, events, _ = ask("hoe doe ik mee?", intent="ask_how_to_join",
+                       slots={"subject": "programmes:boekstart", "last_unit": "programmes:boekstart#what"})
+    assert slot(events, "last_unit") == "programmes:boekstart#join"
+
+
 def test_a_word_that_points_back_makes_a_long_question_a_follow_up(kb):
     from knowledge.ranker import Evidence, follows_up
 
