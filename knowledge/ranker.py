@@ -357,6 +357,8 @@ def follows_up(evidence: "Evidence") -> bool:
 
 #: Words that ask for a count; the next content word says what is counted.
 COUNT_WORDS = ("hoeveel", "aantal", "many", "much")
+#: 'hoe ver', 'hoe lang', 'hoe vaak': a question for a measure that is no count.
+HOW_MUCH = re.compile(r"\b(?:hoe\s+(?:ver|lang|groot|vaak|oud|hoog|duur|veel)|how\s+(?:far|long|big|often|old))\b", re.I)
 
 
 def measured(text: str) -> FrozenSet[str]:
@@ -601,7 +603,7 @@ class Ranker:
         asks_why = bool(tokens & WHY_WORDS)  # asks_reason, on the words already read
         cued = {a: bool(tokens & cues) or (a == "dates" and bool(years)) for a, cues in ATTRIBUTE_CUES.items()}
         share_asked = bool(SHARE_QUESTION.search(evidence.text))
-        measure_asked = bool(tokens & set(COUNT_WORDS)) or share_asked
+        measure_asked = bool(tokens & set(COUNT_WORDS)) or share_asked or bool(HOW_MUCH.search(evidence.text))
         candidates = set(bm25)
         if evidence.named or (follow_up and evidence.context):
             wanted = set(evidence.named) | ({evidence.context} if follow_up and evidence.context else set())
@@ -893,6 +895,7 @@ def build_units(records: Dict[str, Dict[str, object]], statistics: Sequence, fac
                  places=frozenset(compact(x) for x in (d.place, d.municipality, d.geocoded_as) if x)),
             d.place, d.place, d.municipality, d.note)
     for ps in passages:
-        add(Unit(f"passages:{ps.id}", "passages", ps.id, "passage", (ps.refers_to or [""])[0], ps.title),
+        # The years its text states: 'hoe ver ... in 2023?' is not answered by a passage about 2019.
+        add(Unit(f"passages:{ps.id}", "passages", ps.id, "passage", (ps.refers_to or [""])[0], ps.title, _years(ps.text)),
             ps.title, ps.title, ps.text, ps.keywords)
     return units, texts, measures, phrases

@@ -210,6 +210,32 @@ def test_a_year_the_kb_has_no_figure_for_gets_no_other_figure(kb, intent):
     assert slot(events, "last_unit") == "statistics:leden-2019"  # the thread stays on the figure offered
 
 
+def test_a_passage_has_the_years_its_text_states(kb):
+    """A passage that says 'In 2019 reisden bezoekers ...' is about 2019: a question for 2022 is not answered by it,
+    and the figure of 2019 is offered with its year instead."""
+    text, events, _ = ask("hoe ver moesten de mensen in 2022 gemiddeld reizen naar hun bibliotheek?")
+    assert text.startswith("Dat cijfer heb ik niet voor 2022"), text
+    assert slot(events, "last_unit") == "statistics:reisafstand-2019"
+    assert 2019 in kb._snap().ranker.by_key["passages:passage-rol-samenleving"].years
+
+
+def test_hoe_ver_asks_for_a_measure_as_hoeveel_does(kb, monkeypatch):
+    """'hoe ver', 'hoe vaak', 'hoe lang' ask for a number: a unit that states one weighs as for 'hoeveel'."""
+    import knowledge.ranker as ranker
+    from knowledge.ranker import W_QUESTION_WORD
+
+    def scores():
+        ranked = kb._snap().ranker.rank(Evidence("hoe ver reisden de bezoekers gemiddeld naar de bibliotheek"))
+        return {r.unit.key: r.score for r in ranked}
+
+    with_measure = scores()
+    monkeypatch.setattr(ranker, "HOW_MUCH", re.compile(r"(?!)"))
+    without = scores()
+    key = "statistics:reisafstand-2019"
+    assert with_measure[key] - without[key] == pytest.approx(W_QUESTION_WORD)
+    assert with_measure["passages:passage-rol-samenleving"] == without["passages:passage-rol-samenleving"]
+
+
 def test_a_chosen_button_answers_that_unit(kb):
     text, events, _ = ask('/ask_what_is{"unit": "facts:fact-walk-talk-uwv"}', intent="ask_what_is", confidence=1.0,
                           entities=[("unit", "facts:fact-walk-talk-uwv")])
