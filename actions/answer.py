@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
@@ -20,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import answers, examples, fallback, ido, programmes, schemes, statistics
 from actions.base import KBAction, Subject, entity_values, note_unanswered, say, user_text
 from knowledge import ranker
+from knowledge.text import clean
 from knowledge.ranker import Decision, Evidence, Unit, measured, same_answer
 
 logger = logging.getLogger(__name__)
@@ -144,9 +146,29 @@ def evidence_of(tracker: Tracker, kb, place=LOOK_UP) -> Evidence:
     if place is LOOK_UP:
         place, _ = ido.place_from(tracker, kb, use_slot=False)
     town = place.canonical if place is not None else (tracker.get_slot("place") if attribute == ido.DESK else None)
-    return Evidence(text=user_text(tracker), intents=intent_ranking(tracker), named=frozenset(named_records(tracker, kb)),
-                    context=context_of(tracker), context_attribute=attribute if isinstance(attribute, str) else None,
-                    previous=previous if isinstance(previous, str) else None, place=town if isinstance(town, str) else None)
+    evidence = Evidence(text=user_text(tracker), intents=intent_ranking(tracker), named=frozenset(named_records(tracker, kb)),
+                        context=context_of(tracker), context_attribute=attribute if isinstance(attribute, str) else None,
+                        previous=previous if isinstance(previous, str) else None, place=town if isinstance(town, str) else None)
+    if ranker.follows_up(evidence) and ranker.is_fragment(evidence.text):
+        return replace(evidence, earlier=unanswered_question(tracker))
+    return evidence
+
+
+#: The slots an answer leaves for a follow-up; a turn that set none of them got no answer.
+THREAD_SLOTS = ("last_unit", "attribute", "subject", "place")
+
+
+def unanswered_question(tracker: Tracker) -> str:
+    """The message before this one, when no answer followed it (no unit was said or offered): this turn may say
+    what it meant ('leden van de bibliotheek bedoel ik' after 'hoeveel waren het er in 2019?')."""
+    users = [i for i, e in enumerate(tracker.events) if e.get("event") == "user"]
+    if len(users) < 2:
+        return ""
+    before, latest = users[-2], users[-1]
+    if any(e.get("event") == "slot" and e.get("name") in THREAD_SLOTS for e in tracker.events[before:latest]):
+        return ""  # it was answered: a unit, a desk or a route left its thread
+    text = clean(tracker.events[before].get("text") or "")
+    return "" if text.startswith("/") else text
 
 
 def thread(kb, unit: Unit, with_attribute: bool = True) -> List[Dict[Text, Any]]:

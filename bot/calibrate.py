@@ -94,19 +94,22 @@ def main(argv=None) -> int:
 
     def run_case(case: dict):
         slots: Dict[str, object] = {}
+        events: List[dict] = []  # as the server sends them: the user's messages and the slots the actions set
         reply, intent, tracker = "", None, None
         for turn in case["turns"]:
             parsed = parse(turn)
             intent = parsed["intent"]["name"]
+            events.append({"event": "user", "text": parsed.get("text"), "parse_data": parsed})
             if intent in SMALLTALK:
                 reply = reply_text([{"response": SMALLTALK[intent]}], responses)
                 continue
             for ent in parsed.get("entities") or []:
                 if ent.get("entity") in ENTITY_SLOTS:
                     slots[ent["entity"]] = ent.get("value")
-            tracker = Tracker("calibrate", dict(slots), parsed, [], False, None, {}, "action_listen")
+            tracker = Tracker("calibrate", dict(slots), parsed, list(events), False, None, {}, "action_listen")
             dispatcher = CollectingDispatcher()
             for e in action.run(dispatcher, tracker, {}):
+                events.append(e)
                 if e.get("event") == "slot":
                     slots[e["name"]] = e["value"]
             reply = reply_text(dispatcher.messages, responses)

@@ -137,13 +137,18 @@ class Evidence:
     previous: Optional[str] = None             # key of the previous answer unit
     related: Dict[str, FrozenSet[str]] = field(default_factory=dict)  # record id -> the records it belongs with
     place: Optional[str] = None                # the town of this turn, or of the desk the conversation was about
+    earlier: str = ""                          # the question before, when it got no answer and this one refines it
 
     @property
     def years(self) -> FrozenSet[int]:
-        found = {int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", self.text)}
-        if PRE_CORONA.search(self.text):
-            found.add(PRE_CORONA_YEAR)
-        return frozenset(found)
+        return years_in(self.text) or years_in(self.earlier)
+
+
+def years_in(text: str) -> FrozenSet[int]:
+    found = {int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", text or "")}
+    if PRE_CORONA.search(text or ""):
+        found.add(PRE_CORONA_YEAR)
+    return frozenset(found)
 
 
 @dataclass(frozen=True)
@@ -225,6 +230,8 @@ def parts_of(text: str) -> List[str]:
 #: A message that tells a story and then asks ('mijn buurman zegt dat het IDO alleen voor ouderen is. klopt dat?'):
 #: the words of the sentences that ask (end in '?') weigh fully, the others this much.
 PREAMBLE_WEIGHT = 0.7
+#: The words of an unanswered question that the next turn refines weigh this much of their own weight.
+EARLIER_WEIGHT = 0.7
 #: '..., en niet (alleen|gewoon) ...', 'in plaats van ...': the rest of the clause names what the subject is set against.
 CONTRAST = re.compile(r"(?:,?\s+en\s+niet|,\s*niet|\bin plaats van|\bin plaats daarvan)\s+(?:alleen|gewoon|zomaar|meer)?[^.!?,;]*",
                       re.I)
@@ -348,6 +355,14 @@ def points_back(text: str) -> bool:
 def is_short(text: str) -> bool:
     """At most SHORT_TERMS content words; a year is no word ('en in 2019?' is as short as 'en dan?')."""
     return len(terms(without_year_words(text))) <= SHORT_TERMS
+
+
+ASKS = re.compile(rf"\b{QUESTION_WORDS}\b|\b(what|who|when|where|why|how)\b", re.I)
+
+
+def is_fragment(text: str) -> bool:
+    """No question of its own, only words that complete one: 'en vóór corona dan?', 'leden bedoel ik'."""
+    return not ASKS.search(text or "")
 
 
 def follows_up(evidence: "Evidence") -> bool:
@@ -579,6 +594,12 @@ class Ranker:
             # '..., en niet alleen een telefoonnummer?': what the question sets its subject against is not asked.
             query = self.weigh_outside(query, evidence.text[:contrast.start()] + evidence.text[contrast.end():],
                                        CONTRAST_WEIGHT)
+        if evidence.earlier:
+            # 'leden van de bibliotheek bedoel ik' after 'hoeveel waren het er in 2019?' got no answer: the words
+            # of that question count too, less than this turn's own.
+            own = {t for alts, _, _ in query for t in alts}
+            query = query + [(alts, w * EARLIER_WEIGHT, f) for alts, w, f in self.query_terms(
+                without_source_references(without_year_words(evidence.earlier))) if not own & set(alts)]
         bm25, share = self.lexical(query, evidence.named)
         asked = frozenset(t for alts, _, _ in query for t in alts)
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
@@ -589,13 +610,13 @@ class Ranker:
         short = is_short(evidence.text)
         goes_on = bool(GOES_ON.match(evidence.text or ""))
         follow_up = follows_up(evidence)
-        measure = measured(evidence.text)
+        measure = measured(evidence.text) or measured(evidence.earlier)
         # What is counted, also as the parts of a compound ('bibliotheekleden': 'leden' counts).
         counted = set(measure)
         for t in measure:
             if t not in self.idf and len(t) >= 7:
                 counted.update(split_compound(t, self.idf, min_head=3))
-        tokens = set(words(evidence.text))
+        tokens = set(words(evidence.text)) | set(words(evidence.earlier))
         place = compact(evidence.place or "")
         asks_when = bool(tokens & WHEN_WORDS) or "welk jaar" in evidence.text.lower()
         asks_who = bool(tokens & WHO_WORDS)

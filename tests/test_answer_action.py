@@ -8,6 +8,7 @@ The phrasings are our own, not those of the evaluation sets.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Optional, Sequence, Tuple
 
 import pytest
@@ -234,6 +235,31 @@ def test_hoe_ver_asks_for_a_measure_as_hoeveel_does(kb, monkeypatch):
     key = "statistics:reisafstand-2019"
     assert with_measure[key] - without[key] == pytest.approx(W_QUESTION_WORD)
     assert with_measure["passages:passage-rol-samenleving"] == without["passages:passage-rol-samenleving"]
+
+
+def _tracker_after(earlier: str, text: str, between=()) -> Tracker:
+    """The tracker the server sends: the earlier message, what the actions set after it, and this message."""
+    latest = {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.4}, "entities": []}
+    events = [{"event": "user", "text": earlier}, *between, {"event": "user", "text": text}]
+    return Tracker("test", {}, latest, events, False, None, {}, "action_listen")
+
+
+def test_a_fragment_after_an_unanswered_question_completes_it(kb):
+    """'leden van de bibliotheek bedoel ik' after 'hoeveel waren het er in 2019?' got no answer: both are one question."""
+    tracker = _tracker_after("hoeveel waren het er in 2019?", "leden van de bibliotheek bedoel ik")
+    evidence = answer.evidence_of(tracker, kb)
+    assert evidence.earlier == "hoeveel waren het er in 2019?" and evidence.years == {2019}
+    members = {"statistics:leden-2019", "facts:fact-2019-leden"}  # both state the 3,6 miljoen leden of 2019
+    assert kb.decide(evidence).best.unit.key in members
+    assert kb.decide(replace(evidence, earlier="")).best.unit.key not in members
+
+
+@pytest.mark.parametrize("text, between", [
+    ("leden van de bibliotheek bedoel ik", [{"event": "slot", "name": "last_unit", "value": "facts:fact-2019-leden"}]),
+    ("hoeveel leden van de bibliotheek bedoel ik", []),   # a question of its own
+])
+def test_an_answered_question_or_a_question_of_its_own_is_not_completed(kb, text, between):
+    assert answer.evidence_of(_tracker_after("hoeveel waren het er in 2019?", text, between), kb).earlier == ""
 
 
 def test_a_chosen_button_answers_that_unit(kb):
