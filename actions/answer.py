@@ -21,8 +21,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions import answers, examples, fallback, ido, programmes, schemes, statistics
 from actions.base import KBAction, Subject, entity_values, note_unanswered, say, user_text
 from knowledge import ranker
-from knowledge.text import clean
 from knowledge.ranker import Decision, Evidence, Unit, measured, same_answer
+from knowledge.text import clean
 
 logger = logging.getLogger(__name__)
 

@@ -16,7 +16,7 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass, field, replace
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, Iterator, List, Optional, Sequence, Tuple
 
 from rapidfuzz import fuzz, process
 
@@ -145,10 +145,8 @@ class Evidence:
 
 
 def years_in(text: str) -> FrozenSet[int]:
-    found = {int(y) for y in re.findall(r"\b(19\d\d|20\d\d)\b", text or "")}
-    if PRE_CORONA.search(text or ""):
-        found.add(PRE_CORONA_YEAR)
-    return frozenset(found)
+    """The years a question states; 'vóór corona' is 2019."""
+    return _years(text) | ({PRE_CORONA_YEAR} if PRE_CORONA.search(text or "") else frozenset())
 
 
 @dataclass(frozen=True)
@@ -268,14 +266,22 @@ def verb_forms(word: str) -> List[str]:
     return [f for f in dict.fromkeys((base, word + "en", word + "n")) if f.endswith("en")]
 
 
+def separated_verbs(text: str) -> Iterator[Tuple[str, str, List[str]]]:
+    """(word, particle, the terms of the verbs they may join to) for each particle a clause ends with and each
+    other word: 'hoe doe ik mee?' gives ('doe', 'mee', ['meedoen'])."""
+    for particle in separated_particles(text):
+        for word in words(unhyphen(text)):
+            if word not in PARTICLES and word not in STOPWORDS:
+                yield word, particle, [term(particle + v) for v in verb_forms(word)]
+
+
 def asking_terms(text: str) -> FrozenSet[str]:
     """The terms of `text` that ask after an attribute: ASKING_TERMS, and the parts of a separated verb that is one
     ('hoe doe ik mee?': 'doe' and 'mee' make 'meedoen')."""
     parts = set()
-    for particle in separated_particles(text):
-        for word in words(text):
-            if word not in PARTICLES and any(term(particle + v) in ASKING_TERMS for v in verb_forms(word)):
-                parts.update({term(word), term(particle)})
+    for word, particle, joined in separated_verbs(text):
+        if any(j in ASKING_TERMS for j in joined):
+            parts.update({term(word), term(particle)})
     return ASKING_TERMS | parts
 
 
@@ -496,15 +502,12 @@ class Ranker:
             if t in self.idf and t not in seen:
                 seen.add(t)
                 out.append(([t], self.idf[t], False))
-        for particle in separated_particles(text):
+        for _, _, candidates in separated_verbs(text):
             # 'doen alle bibliotheken mee?': the joined verb ('meedoen'), when the units use it.
-            for word in tokens:
-                if word in PARTICLES or word in STOPWORDS:
-                    continue
-                joined = next((j for j in (term(particle + v) for v in verb_forms(word)) if j in self.idf), None)
-                if joined and joined not in seen:
-                    seen.add(joined)
-                    out.append(([joined], self.idf[joined], False))
+            joined = next((j for j in candidates if j in self.idf), None)
+            if joined and joined not in seen:
+                seen.add(joined)
+                out.append(([joined], self.idf[joined], False))
         for word in tokens:
             if word in STOPWORDS or POINTS_BACK.match(word):
                 continue  # 'daardoor' points at the conversation: it is no word to find a unit by
@@ -604,12 +607,12 @@ class Ranker:
         asked = frozenset(t for alts, _, _ in query for t in alts)
         # A question without a content word ('voor wie is het?') gives no lexical evidence either way.
         # Nor, after an answer, one whose words only ask after an attribute ('hoe doe ik mee?').
-        only_asks = asking_terms(evidence.text) if follows_up(evidence) else frozenset()
+        follow_up = follows_up(evidence)
+        only_asks = asking_terms(evidence.text) if follow_up else frozenset()
         empty = sum(w for alts, w, _ in query if alts[0] not in only_asks) < EMPTY_QUESTION
         top_bm25 = max(bm25.values(), default=0.0) or 1.0
         short = is_short(evidence.text)
         goes_on = bool(GOES_ON.match(evidence.text or ""))
-        follow_up = follows_up(evidence)
         measure = measured(evidence.text) or measured(evidence.earlier)
         # What is counted, also as the parts of a compound ('bibliotheekleden': 'leden' counts).
         counted = set(measure)
